@@ -1,0 +1,196 @@
+package archive
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/klauspost/pgzip"
+)
+
+// ExtractOptions bounds what Extract accepts.
+type ExtractOptions struct {
+	// MaxSize caps the uncompressed size of the archive (headers included),
+	// which stops gzip bombs. 0 means no cap.
+	MaxSize int64
+}
+
+// Extracted counts what Extract wrote.
+type Extracted struct {
+	Files int
+	Bytes int64
+}
+
+// ErrUnsafeEntry marks an archive entry that would write outside the target
+// directory or create something that is not a file, directory or link.
+var ErrUnsafeEntry = errors.New("unsafe archive entry")
+
+// ErrTooLarge marks an archive past ExtractOptions.MaxSize.
+var ErrTooLarge = errors.New("archive exceeds the size limit")
+
+// Extract unpacks a gzipped tar into dir, creating it if needed. Every write
+// goes through an os.Root, so neither an entry's name nor a symlink, from the
+// archive or already in dir, can reach outside dir. Entries that try are
+// refused with ErrUnsafeEntry, before anything is written for them.
+func Extract(r io.Reader, dir string, opts ExtractOptions) (*Extracted, error) {
+	gz, err := pgzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading gzip stream: %w", err)
+	}
+	defer gz.Close()
+	var stream io.Reader = gz
+	if opts.MaxSize > 0 {
+		stream = &capReader{r: gz, left: opts.MaxSize}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", dir, err)
+	}
+	defer root.Close()
+	x := extractor{root: root, made: map[string]bool{".": true}, buf: make([]byte, 256<<10)}
+	tr := tar.NewReader(stream)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return &x.done, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading tar stream: %w", err)
+		}
+		if err := x.entry(hdr, tr); err != nil {
+			return nil, err
+		}
+	}
+}
+
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, ErrTooLarge
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+type extractor struct {
+	root *os.Root
+	// made caches the directories created, so a tree of thousands of files
+	// costs one mkdir per directory rather than per file.
+	made map[string]bool
+	buf  []byte
+	done Extracted
+}
+
+// cleanName validates an entry name and returns it relative to the root.
+func cleanName(name string) (string, error) {
+	if strings.HasPrefix(name, "/") || strings.Contains(name, `\`) {
+		return "", fmt.Errorf("%w: %q has an absolute or Windows path", ErrUnsafeEntry, name)
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." {
+			return "", fmt.Errorf("%w: %q climbs out of the target directory", ErrUnsafeEntry, name)
+		}
+	}
+	return path.Clean(name), nil
+}
+
+func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
+	name, err := cleanName(hdr.Name)
+	if err != nil {
+		return err
+	}
+	switch hdr.Typeflag {
+	case tar.TypeXGlobalHeader:
+		return nil
+	case tar.TypeDir:
+		return x.mkdir(name)
+	case tar.TypeReg, tar.TypeRegA:
+		if name == "." {
+			return fmt.Errorf("%w: a file entry has no name", ErrUnsafeEntry)
+		}
+		return x.file(name, fs.FileMode(hdr.Mode).Perm()&0o755, hdr.Size, r)
+	case tar.TypeSymlink:
+		return x.symlink(name, hdr.Linkname)
+	case tar.TypeLink:
+		target, err := cleanName(hdr.Linkname)
+		if err != nil {
+			return fmt.Errorf("hard link %q: %w", name, err)
+		}
+		if err := x.replace(name); err != nil {
+			return err
+		}
+		return x.root.Link(target, name)
+	default:
+		return fmt.Errorf("%w: %q is a device, FIFO or other special file (type %q); artifacts hold files, directories and links only", ErrUnsafeEntry, hdr.Name, hdr.Typeflag)
+	}
+}
+
+func (x *extractor) mkdir(name string) error {
+	if x.made[name] {
+		return nil
+	}
+	if err := x.root.MkdirAll(name, 0o755); err != nil {
+		return fmt.Errorf("creating directory %s: %w", name, err)
+	}
+	x.made[name] = true
+	return nil
+}
+
+// replace removes what stands at name, so a new file is never written
+// through an existing symlink.
+func (x *extractor) replace(name string) error {
+	if err := x.mkdir(path.Dir(name)); err != nil {
+		return err
+	}
+	if err := x.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("replacing %s: %w", name, err)
+	}
+	return nil
+}
+
+func (x *extractor) file(name string, mode fs.FileMode, size int64, r io.Reader) error {
+	if err := x.replace(name); err != nil {
+		return err
+	}
+	f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	n, err := io.CopyBuffer(f, io.LimitReader(r, size), x.buf)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	x.done.Files++
+	x.done.Bytes += n
+	return nil
+}
+
+func (x *extractor) symlink(name, target string) error {
+	// The target is resolved from the link's directory; it must stay inside.
+	if strings.HasPrefix(target, "/") || strings.HasPrefix(path.Clean(path.Join(path.Dir(name), target)), "..") {
+		return fmt.Errorf("%w: symlink %q -> %q points outside the target directory", ErrUnsafeEntry, name, target)
+	}
+	if err := x.replace(name); err != nil {
+		return err
+	}
+	return x.root.Symlink(target, name)
+}

@@ -1,0 +1,136 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/flux-oci/kubectl-flux-oci/pkg/archive"
+	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
+)
+
+const pullExample = `  # Pull an artifact into ./out, checking its digest
+  kubectl flux-oci pull oci://ghcr.io/org/fleet:production --output ./out
+
+  # Pull an exact revision, refusing more than 100 MiB of content
+  kubectl flux-oci pull oci://ghcr.io/org/fleet@sha256:0123… --output ./out --max-size 100Mi`
+
+// PullOptions holds what pull needs.
+type PullOptions struct {
+	g        *globals
+	Registry *RegistryFlags
+
+	URL     string
+	Output  string
+	MaxSize string
+
+	ref     name.Reference
+	maxSize int64
+}
+
+func newPullCmd(g *globals) *cobra.Command {
+	o := &PullOptions{g: g, Registry: NewRegistryFlags(), MaxSize: "2Gi"}
+	c := &cobra.Command{
+		Use:     "pull oci://HOST/REPO:TAG --output DIR",
+		Short:   "Download a Flux artifact and extract it safely",
+		Long:    "Pull downloads an artifact's content layer, verifies its digest, and extracts it into a directory.\nEntries that would escape the directory (absolute paths, .., links) or that are devices are refused.",
+		Example: pullExample,
+		Args:    exactArgs(1, "one artifact URL"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.Output, "output", "o", "", "directory to extract into (created if missing)")
+	f.StringVar(&o.MaxSize, "max-size", o.MaxSize, "refuse artifacts whose content is larger than this (e.g. 500Mi, 4Gi)")
+	o.Registry.AddFlags(f)
+	return c
+}
+
+func (o *PullOptions) Complete(args []string) error {
+	o.URL = args[0]
+	if err := o.Registry.Complete(o.g.streams.In); err != nil {
+		return err
+	}
+	ref, err := artifact.ParseURL(o.URL, o.Registry.AllowInsecureHTTP)
+	if err != nil {
+		return usageError(err)
+	}
+	o.ref = ref
+	q, err := resource.ParseQuantity(o.MaxSize)
+	if err != nil {
+		return usageErrorf("--max-size %q: %v; hint: use a size such as 500Mi or 2Gi", o.MaxSize, err)
+	}
+	o.maxSize = q.Value()
+	return nil
+}
+
+func (o *PullOptions) Validate() error {
+	if o.Output == "" {
+		return usageErrorf("--output is required; hint: kubectl flux-oci pull %s --output ./dir", o.URL)
+	}
+	if st, err := os.Stat(o.Output); err == nil && !st.IsDir() {
+		return usageErrorf("--output %s is a file; hint: name a directory", o.Output)
+	}
+	if o.maxSize <= 0 {
+		return usageErrorf("--max-size must be positive")
+	}
+	return o.Registry.Validate()
+}
+
+func (o *PullOptions) Run(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, o.Registry.Timeout)
+	defer cancel()
+	p := o.g.progress()
+	client, err := o.Registry.NewClient(ctx, p.V(6))
+	if err != nil {
+		return err
+	}
+	info, extracted, err := fetchAndExtract(ctx, client, o.ref, o.Output, o.maxSize)
+	if err != nil {
+		return err
+	}
+	p.Successf("extracted %d files (%s) to %s", extracted.Files, humanBytes(extracted.Bytes), o.Output)
+	w := o.g.streams.Out
+	fmt.Fprintf(w, "url: %s\ndigest: %s\n", info.URL, info.Digest)
+	for _, kv := range [][2]string{{"source", info.Source}, {"revision", info.Revision}, {"created", info.Created}} {
+		if kv[1] != "" {
+			fmt.Fprintf(w, "%s: %s\n", kv[0], kv[1])
+		}
+	}
+	return nil
+}
+
+// fetchAndExtract downloads and verifies the content layer of ref, then
+// extracts it into dir. Pull and diff share it.
+func fetchAndExtract(ctx context.Context, client *artifact.Client, ref name.Reference, dir string, maxSize int64) (*artifact.Info, *archive.Extracted, error) {
+	info, err := client.Resolve(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	blob, err := client.Download(ctx, ref, info, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.Remove(blob)
+	f, err := os.Open(blob)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	extracted, err := archive.Extract(f, dir, archive.ExtractOptions{MaxSize: maxSize})
+	if err != nil {
+		return nil, nil, fmt.Errorf("extracting %s: %w", artifact.String(ref), err)
+	}
+	return info, extracted, nil
+}

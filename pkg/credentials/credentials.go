@@ -1,0 +1,95 @@
+// Package credentials decides how the plugin authenticates to a registry:
+// explicit basic auth or a bearer token, a cloud provider's workload identity
+// through fluxcd/pkg/auth, or the user's Docker credentials.
+package credentials
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	authutils "github.com/fluxcd/pkg/auth/utils"
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// Provider names accepted by --provider; they match OCIRepository's
+// spec.provider so the same word works on both sides.
+const (
+	ProviderGeneric = "generic"
+	ProviderAWS     = "aws"
+	ProviderAzure   = "azure"
+	ProviderGCP     = "gcp"
+)
+
+// Providers lists the valid --provider values.
+func Providers() []string {
+	return []string{ProviderGeneric, ProviderAWS, ProviderAzure, ProviderGCP}
+}
+
+// Options are the user's credential choices.
+type Options struct {
+	// Username with Password is basic auth. Password alone is sent as a
+	// registry bearer token (the token-only form, e.g. a GitHub PAT).
+	Username string
+	Password string
+	// Provider selects cloud workload identity; "" and "generic" mean none.
+	Provider string
+}
+
+// Validate reports a combination that cannot work, naming the flags.
+func (o Options) Validate() error {
+	switch o.Provider {
+	case "", ProviderGeneric:
+	case ProviderAWS, ProviderAzure, ProviderGCP:
+		if o.Username != "" || o.Password != "" {
+			return fmt.Errorf("--provider %s authenticates with the cloud identity; hint: drop --username and the password", o.Provider)
+		}
+	default:
+		return fmt.Errorf("unknown --provider %q; hint: use one of %s", o.Provider, strings.Join(Providers(), ", "))
+	}
+	if o.Username != "" && o.Password == "" {
+		return fmt.Errorf("--username %s has no password; hint: pass --password-stdin or set OCI_PASSWORD", o.Username)
+	}
+	return nil
+}
+
+// Keychain returns the keychain that resolves credentials for a registry.
+func (o Options) Keychain(ctx context.Context) (authn.Keychain, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.Provider != "" && o.Provider != ProviderGeneric:
+		return providerKeychain{ctx: ctx, provider: o.Provider}, nil
+	case o.Password != "" && o.Username == "":
+		return static{auth: &authn.Bearer{Token: o.Password}}, nil
+	case o.Password != "":
+		return static{auth: &authn.Basic{Username: o.Username, Password: o.Password}}, nil
+	}
+	// Docker's config.json, $DOCKER_CONFIG, credential helpers and podman's
+	// auth.json, exactly as docker and crane read them.
+	return authn.DefaultKeychain, nil
+}
+
+// Explicit reports whether credentials were given on the command line,
+// as opposed to found in the user's Docker configuration.
+func (o Options) Explicit() bool { return o.Password != "" }
+
+type static struct{ auth authn.Authenticator }
+
+func (s static) Resolve(authn.Resource) (authn.Authenticator, error) { return s.auth, nil }
+
+// providerKeychain asks the cloud provider for a short-lived registry token
+// for the repository being accessed, the way source-controller does.
+type providerKeychain struct {
+	ctx      context.Context
+	provider string
+}
+
+func (p providerKeychain) Resolve(res authn.Resource) (authn.Authenticator, error) {
+	a, err := authutils.GetArtifactRegistryCredentials(p.ctx, p.provider, res.String())
+	if err != nil {
+		return nil, fmt.Errorf("--provider %s: %w", p.provider, err)
+	}
+	return a, nil
+}
