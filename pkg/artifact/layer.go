@@ -38,11 +38,11 @@ func newFileLayer(f LayerFile, mt types.MediaType) (*fileLayer, error) {
 	return &fileLayer{f: f, digest: d, diffID: id, mediaType: mt}, nil
 }
 
-func (l *fileLayer) Digest() (v1.Hash, error)      { return l.digest, nil }
-func (l *fileLayer) DiffID() (v1.Hash, error)      { return l.diffID, nil }
-func (l *fileLayer) Size() (int64, error)               { return l.f.Size, nil }
+func (l *fileLayer) Digest() (v1.Hash, error)            { return l.digest, nil }
+func (l *fileLayer) DiffID() (v1.Hash, error)            { return l.diffID, nil }
+func (l *fileLayer) Size() (int64, error)                { return l.f.Size, nil }
 func (l *fileLayer) MediaType() (types.MediaType, error) { return l.mediaType, nil }
-func (l *fileLayer) Compressed() (io.ReadCloser, error) { return os.Open(l.f.Path) }
+func (l *fileLayer) Compressed() (io.ReadCloser, error)  { return os.Open(l.f.Path) }
 
 // Uncompressed is not needed to push; the library asks for it only to
 // compute what we already know.
