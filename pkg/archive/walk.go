@@ -64,7 +64,7 @@ func Walk(src string, opts WalkOptions) (*Listing, error) {
 		l.Entries = append(l.Entries, fileEntry(info.Name(), src, info))
 		return l, nil
 	}
-	w := walker{opts: opts, listing: l, visited: map[string]bool{}}
+	w := walker{opts: opts, listing: l, ancestors: map[string]bool{}}
 	w.patterns = sourceignore.ReadPatterns(strings.NewReader(strings.Join(opts.Ignore, "\n")), nil)
 	w.matcher = gitignore.NewMatcher(w.patterns)
 	if err := w.dir(src, nil); err != nil {
@@ -78,17 +78,19 @@ type walker struct {
 	listing  *Listing
 	patterns []gitignore.Pattern
 	matcher  gitignore.Matcher
-	// visited holds the real paths of directories entered, so a symlink
-	// cycle under ResolveSymlinks ends instead of recursing forever.
-	visited map[string]bool
+	// ancestors holds the real paths of the directories being walked, so a
+	// symlink cycle under ResolveSymlinks ends instead of recursing forever,
+	// while a directory reached twice by different links is stored twice.
+	ancestors map[string]bool
 }
 
 func (w *walker) dir(path string, parts []string) error {
 	if real, err := filepath.EvalSymlinks(path); err == nil {
-		if w.visited[real] {
+		if w.ancestors[real] {
 			return nil
 		}
-		w.visited[real] = true
+		w.ancestors[real] = true
+		defer delete(w.ancestors, real)
 	}
 	if !w.opts.SkipSourceIgnore {
 		ps, err := sourceignore.ReadIgnoreFile(filepath.Join(path, sourceignore.IgnoreFile), parts)

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -129,6 +130,9 @@ func fetchAndExtract(ctx context.Context, client *artifact.Client, ref name.Refe
 	}
 	defer f.Close()
 	extracted, err := archive.Extract(f, dir, archive.ExtractOptions{MaxSize: maxSize})
+	if errors.Is(err, archive.ErrTooLarge) {
+		return nil, nil, fmt.Errorf("extracting %s: content is larger than --max-size %s; hint: raise --max-size if you trust this artifact", artifact.String(ref), humanBytes(maxSize))
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("extracting %s: %w", artifact.String(ref), err)
 	}
