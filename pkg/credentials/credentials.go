@@ -91,5 +91,20 @@ func (p providerKeychain) Resolve(res authn.Resource) (authn.Authenticator, erro
 	if err != nil {
 		return nil, fmt.Errorf("--provider %s: %w", p.provider, err)
 	}
-	return a, nil
+	return namedAuthenticator{Authenticator: a, provider: p.provider}, nil
+}
+
+// namedAuthenticator names the flag in errors: the provider fetches its
+// token lazily, so its errors surface from Authorization, deep in a request.
+type namedAuthenticator struct {
+	authn.Authenticator
+	provider string
+}
+
+func (n namedAuthenticator) Authorization() (*authn.AuthConfig, error) {
+	cfg, err := n.Authenticator.Authorization()
+	if err != nil {
+		return nil, fmt.Errorf("--provider %s: %w", n.provider, err)
+	}
+	return cfg, nil
 }
