@@ -58,6 +58,11 @@ func ParseRepositoryURL(url string, insecure bool) (name.Repository, error) {
 // NewTag returns the tag called tag in the repository of ref.
 func NewTag(ref name.Reference, tag string, insecure bool) (name.Tag, error) {
 	t, err := name.NewTag(ref.Context().Name()+":"+tag, nameOptions(insecure, name.StrictValidation)...)
+	// The library accepts a leading '.' or '-', which the OCI spec and
+	// registries refuse; catch it before anything is pushed.
+	if err == nil && (strings.HasPrefix(tag, ".") || strings.HasPrefix(tag, "-")) {
+		err = fmt.Errorf("a tag may not start with %q", tag[:1])
+	}
 	if err != nil {
 		return name.Tag{}, fmt.Errorf("invalid tag %q: %w; hint: tags are up to 128 of [A-Za-z0-9_.-], not starting with . or -", tag, err)
 	}
