@@ -52,7 +52,9 @@ and out of registries.`,
 		newTagCmd(g),
 		newListCmd(g),
 		newDiffCmd(g),
+		newOptionsCmd(root),
 	)
+	root.SetUsageTemplate(usageTemplate)
 	root.CompletionOptions.HiddenDefaultCmd = true
 	return root
 }
