@@ -1,6 +1,8 @@
 package artifact
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +14,11 @@ import (
 // own message is kept; credentials are never part of it (the library never
 // echoes request headers or bodies).
 func explain(err error) error {
+	var unknownCA x509.UnknownAuthorityError
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &unknownCA) || errors.As(err, &verify) {
+		return fmt.Errorf("%w; hint: pass --ca-file with the CA bundle that signed the registry's certificate", err)
+	}
 	var terr *transport.Error
 	if !errors.As(err, &terr) {
 		return err
