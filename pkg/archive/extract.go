@@ -55,7 +55,8 @@ func Extract(r io.Reader, dir string, opts ExtractOptions) (*Extracted, error) {
 		return nil, fmt.Errorf("opening %s: %w", dir, err)
 	}
 	defer root.Close()
-	x := extractor{root: root, made: map[string]bool{".": true}, buf: make([]byte, 256<<10)}
+	x := extractor{root: root, dirs: map[string]*os.Root{".": root}, buf: make([]byte, 256<<10)}
+	defer x.close()
 	tr := tar.NewReader(stream)
 	for {
 		hdr, err := tr.Next()
@@ -90,11 +91,19 @@ func (c *capReader) Read(p []byte) (int, error) {
 
 type extractor struct {
 	root *os.Root
-	// made caches the directories created, so a tree of thousands of files
-	// costs one mkdir per directory rather than per file.
-	made map[string]bool
+	// dirs holds an open root per directory created, so each file costs one
+	// openat by its base name instead of a walk over every path component.
+	dirs map[string]*os.Root
 	buf  []byte
 	done Extracted
+}
+
+func (x *extractor) close() {
+	for name, d := range x.dirs {
+		if name != "." {
+			d.Close()
+		}
+	}
 }
 
 // cleanName validates an entry name and returns it relative to the root.
@@ -119,7 +128,8 @@ func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 	case tar.TypeXGlobalHeader:
 		return nil
 	case tar.TypeDir:
-		return x.mkdir(name)
+		_, err := x.mkdir(name)
+		return err
 	case tar.TypeReg, tar.TypeRegA:
 		if name == "." {
 			return fmt.Errorf("%w: a file entry has no name", ErrUnsafeEntry)
@@ -141,34 +151,55 @@ func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 	}
 }
 
-func (x *extractor) mkdir(name string) error {
-	if x.made[name] {
-		return nil
+// mkdir creates directory name (and its parents) and returns a root for it.
+func (x *extractor) mkdir(name string) (*os.Root, error) {
+	if d, ok := x.dirs[name]; ok {
+		return d, nil
 	}
 	if err := x.root.MkdirAll(name, 0o755); err != nil {
-		return fmt.Errorf("creating directory %s: %w", name, err)
+		return nil, fmt.Errorf("creating directory %s: %w", name, err)
 	}
-	x.made[name] = true
-	return nil
+	d, err := x.root.OpenRoot(name)
+	if err != nil {
+		return nil, fmt.Errorf("opening directory %s: %w", name, err)
+	}
+	x.dirs[name] = d
+	return d, nil
 }
 
-// replace removes what stands at name, so a new file is never written
-// through an existing symlink.
+// replace removes what stands at name, so a new link is never created over,
+// or written through, an existing symlink.
 func (x *extractor) replace(name string) error {
-	if err := x.mkdir(path.Dir(name)); err != nil {
+	d, err := x.mkdir(path.Dir(name))
+	if err != nil {
 		return err
 	}
-	if err := x.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := d.Remove(path.Base(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("replacing %s: %w", name, err)
 	}
 	return nil
 }
 
-func (x *extractor) file(name string, mode fs.FileMode, size int64, r io.Reader) error {
-	if err := x.replace(name); err != nil {
-		return err
+// create makes a new file; O_EXCL means an existing entry (a file, or a
+// symlink pointing anywhere) is removed first and never written through.
+func (x *extractor) create(name string, mode fs.FileMode) (*os.File, error) {
+	d, err := x.mkdir(path.Dir(name))
+	if err != nil {
+		return nil, err
 	}
-	f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	base := path.Base(name)
+	f, err := d.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if errors.Is(err, fs.ErrExist) {
+		if err := d.Remove(base); err != nil {
+			return nil, fmt.Errorf("replacing %s: %w", name, err)
+		}
+		f, err = d.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	}
+	return f, err
+}
+
+func (x *extractor) file(name string, mode fs.FileMode, size int64, r io.Reader) error {
+	f, err := x.create(name, mode)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
