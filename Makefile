@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/flux-oci/kubectl-flux-oci/pkg/version.Version=$(VERSION)
 BIN := bin/kubectl-flux_oci
 
-.PHONY: all build test unit e2e bench fmt vet tools sandbox sandbox-down sandbox-status
+.PHONY: all build test unit check e2e bench fmt vet tools sandbox sandbox-down sandbox-status
 
 all: build
 
@@ -13,12 +13,16 @@ build: ## Build the plugin into bin/.
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-flux_oci
 
 unit: ## Unit tests (in-process registry, no cluster).
-	$(GO) test ./...
+	$(GO) test -count=1 ./...
 
-test: unit e2e ## Every test: unit, then end-to-end on the local sandbox.
+test: check unit e2e ## Every test: static checks, unit, then end-to-end on the local sandbox.
 
-vet:
+check: ## gofmt and go vet must be clean.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./hack/e2e/...
+
+vet: check
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
