@@ -2,8 +2,8 @@ package transport
 
 import (
 	"context"
-	"fmt"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
