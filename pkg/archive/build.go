@@ -60,7 +60,7 @@ func Build(entries []Entry, tmpDir string) (layer *Layer, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := gz.SetConcurrency(blockSize, 2*runtime.GOMAXPROCS(0)); err != nil {
+	if err := gz.SetConcurrency(blockSize, runtime.GOMAXPROCS(0)+1); err != nil {
 		return nil, err
 	}
 	uncompressed := sha256.New()

@@ -50,12 +50,11 @@ func Extract(r io.Reader, dir string, opts ExtractOptions) (*Extracted, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
-	root, err := os.OpenRoot(dir)
+	top, err := openDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", dir, err)
 	}
-	defer root.Close()
-	x := extractor{root: root, dirs: map[string]*os.Root{".": root}, buf: make([]byte, 256<<10)}
+	x := extractor{dirs: map[string]dirHandle{".": top}, buf: make([]byte, 256<<10)}
 	defer x.close()
 	tr := tar.NewReader(stream)
 	for {
@@ -89,20 +88,31 @@ func (c *capReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// dirHandle is a directory being extracted into. Every operation takes a
+// base name relative to it and never follows a symlink, so no entry, and no
+// link already on disk, can lead a write outside the target directory.
+// extract_unix.go implements it with openat(2); extract_root.go with os.Root.
+type dirHandle interface {
+	Mkdir(base string) (dirHandle, error)
+	Create(base string, mode fs.FileMode) (io.WriteCloser, error)
+	Symlink(target, base string) error
+	// Link makes base a hard link to the file oldBase in dir old.
+	Link(old dirHandle, oldBase, base string) error
+	Remove(base string) error
+	Close() error
+}
+
 type extractor struct {
-	root *os.Root
-	// dirs holds an open root per directory created, so each file costs one
-	// openat by its base name instead of a walk over every path component.
-	dirs map[string]*os.Root
+	// dirs holds a handle per directory created, so each file costs one
+	// open by its base name instead of a walk over every path component.
+	dirs map[string]dirHandle
 	buf  []byte
 	done Extracted
 }
 
 func (x *extractor) close() {
-	for name, d := range x.dirs {
-		if name != "." {
-			d.Close()
-		}
+	for _, d := range x.dirs {
+		d.Close()
 	}
 }
 
@@ -142,64 +152,57 @@ func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("hard link %q: %w", name, err)
 		}
-		if err := x.replace(name); err != nil {
+		old, err := x.mkdir(path.Dir(target))
+		if err != nil {
 			return err
 		}
-		return x.root.Link(target, name)
+		d, err := x.replace(name)
+		if err != nil {
+			return err
+		}
+		return d.Link(old, path.Base(target), path.Base(name))
 	default:
 		return fmt.Errorf("%w: %q is a device, FIFO or other special file (type %q); artifacts hold files, directories and links only", ErrUnsafeEntry, hdr.Name, hdr.Typeflag)
 	}
 }
 
-// mkdir creates directory name (and its parents) and returns a root for it.
-func (x *extractor) mkdir(name string) (*os.Root, error) {
+// mkdir creates directory name and its parents, one component at a time,
+// and returns a handle for it.
+func (x *extractor) mkdir(name string) (dirHandle, error) {
 	if d, ok := x.dirs[name]; ok {
 		return d, nil
 	}
-	if err := x.root.MkdirAll(name, 0o755); err != nil {
-		return nil, fmt.Errorf("creating directory %s: %w", name, err)
-	}
-	d, err := x.root.OpenRoot(name)
+	parent, err := x.mkdir(path.Dir(name))
 	if err != nil {
-		return nil, fmt.Errorf("opening directory %s: %w", name, err)
+		return nil, err
+	}
+	d, err := parent.Mkdir(path.Base(name))
+	if err != nil {
+		return nil, fmt.Errorf("creating directory %s: %w", name, err)
 	}
 	x.dirs[name] = d
 	return d, nil
 }
 
-// replace removes what stands at name, so a new link is never created over,
-// or written through, an existing symlink.
-func (x *extractor) replace(name string) error {
-	d, err := x.mkdir(path.Dir(name))
-	if err != nil {
-		return err
-	}
-	if err := d.Remove(path.Base(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("replacing %s: %w", name, err)
-	}
-	return nil
-}
-
-// create makes a new file; O_EXCL means an existing entry (a file, or a
-// symlink pointing anywhere) is removed first and never written through.
-func (x *extractor) create(name string, mode fs.FileMode) (*os.File, error) {
+// replace removes what stands at name, so a link is never created over an
+// existing entry, and returns the directory holding name.
+func (x *extractor) replace(name string) (dirHandle, error) {
 	d, err := x.mkdir(path.Dir(name))
 	if err != nil {
 		return nil, err
 	}
-	base := path.Base(name)
-	f, err := d.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if errors.Is(err, fs.ErrExist) {
-		if err := d.Remove(base); err != nil {
-			return nil, fmt.Errorf("replacing %s: %w", name, err)
-		}
-		f, err = d.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err := d.Remove(path.Base(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("replacing %s: %w", name, err)
 	}
-	return f, err
+	return d, nil
 }
 
 func (x *extractor) file(name string, mode fs.FileMode, size int64, r io.Reader) error {
-	f, err := x.create(name, mode)
+	d, err := x.mkdir(path.Dir(name))
+	if err != nil {
+		return err
+	}
+	f, err := d.Create(path.Base(name), mode)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
@@ -220,8 +223,9 @@ func (x *extractor) symlink(name, target string) error {
 	if strings.HasPrefix(target, "/") || strings.HasPrefix(path.Clean(path.Join(path.Dir(name), target)), "..") {
 		return fmt.Errorf("%w: symlink %q -> %q points outside the target directory", ErrUnsafeEntry, name, target)
 	}
-	if err := x.replace(name); err != nil {
+	d, err := x.replace(name)
+	if err != nil {
 		return err
 	}
-	return x.root.Symlink(target, name)
+	return d.Symlink(target, path.Base(name))
 }
