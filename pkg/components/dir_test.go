@@ -151,7 +151,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{func(o *Options) { o.Version = "v9.9.9" }, "--version"},
 		{func(o *Options) { o.Namespace = "Flux_System" }, "-n"},
-		{func(o *Options) { o.Components = []string{"source-controller", "kustomize-controller", "tf-controller"} }, "unknown component"},
+		{func(o *Options) {
+			o.Components = []string{"source-controller", "kustomize-controller", "tf-controller"}
+		}, "unknown component"},
 		{func(o *Options) { o.Components = []string{"source-controller"} }, "kustomize-controller"},
 		{func(o *Options) { o.LogLevel = "trace" }, "--log-level"},
 		{func(o *Options) { o.ClusterDomain = "bad domain" }, "--cluster-domain"},
