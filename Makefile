@@ -15,7 +15,7 @@ build: ## Build the plugin into bin/.
 unit: ## Unit tests (in-process registry, no cluster).
 	$(GO) test -count=1 ./...
 
-test: check unit e2e ## Every test: static checks, unit, then end-to-end on the local sandbox.
+test: check manifests-check unit e2e ## Every test: static checks, embedded manifests current, unit, then end-to-end on the local sandbox.
 
 check: ## gofmt and go vet must be clean.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -28,4 +28,5 @@ fmt:
 	gofmt -l -w $$(git ls-files '*.go')
 
 -include hack/testbed.mk
+-include hack/manifests.mk
 -include hack/bench.mk

@@ -122,6 +122,11 @@ func (a *Applier) helper(obj *unstructured.Unstructured) (*resource.Helper, erro
 func (a *Applier) applyOne(ctx context.Context, obj *unstructured.Unstructured) (Change, error) {
 	change := Change{Ref: RefOf(obj)}
 	h, err := a.helper(obj)
+	if err != nil && a.opts.DryRun && meta.IsNoMatchError(err) {
+		// Its CRD is part of the same dry run: it would be created.
+		change.Action = Created
+		return change, nil
+	}
 	if err != nil {
 		return change, err
 	}
@@ -147,6 +152,10 @@ func (a *Applier) applyOne(ctx context.Context, obj *unstructured.Unstructured) 
 		change.Action = Configured
 	}
 	_, err = a.patch(h.DryRun(a.opts.DryRun), obj, data)
+	if err != nil && a.opts.DryRun && change.Action == Created && apierrors.IsNotFound(err) {
+		// Its namespace is part of the same dry run.
+		return change, nil
+	}
 	return change, err
 }
 

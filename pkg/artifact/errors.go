@@ -33,3 +33,21 @@ func explain(err error) error {
 	}
 	return err
 }
+
+// IsNotFound reports whether err means the artifact or repository does
+// not exist, as opposed to being unreachable or forbidden.
+func IsNotFound(err error) bool {
+	var terr *transport.Error
+	if !errors.As(err, &terr) {
+		return false
+	}
+	if terr.StatusCode == http.StatusNotFound {
+		return true
+	}
+	for _, d := range terr.Errors {
+		if d.Code == transport.ManifestUnknownErrorCode || d.Code == transport.NameUnknownErrorCode {
+			return true
+		}
+	}
+	return false
+}

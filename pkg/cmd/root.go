@@ -52,6 +52,7 @@ and out of registries.`,
 		newTagCmd(g),
 		newListCmd(g),
 		newDiffCmd(g),
+		newBootstrapCmd(g),
 		newOptionsCmd(root),
 	)
 	root.SetUsageTemplate(usageTemplate)

@@ -10,6 +10,7 @@ import (
 
 	authutils "github.com/fluxcd/pkg/auth/utils"
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // Provider names accepted by --provider; they match OCIRepository's
@@ -107,4 +108,39 @@ func (n namedAuthenticator) Authorization() (*authn.AuthConfig, error) {
 		return nil, fmt.Errorf("--provider %s: %w", n.provider, err)
 	}
 	return cfg, nil
+}
+
+// Stored returns the username and password that the cluster should store
+// to pull from registry with these credentials: the explicit ones, else
+// what the Docker keychain holds for that registry. ok is false when access
+// is anonymous or goes through a cloud provider (nothing to store).
+func (o Options) Stored(ctx context.Context, registry string) (username, password string, ok bool, err error) {
+	if o.Provider != "" && o.Provider != ProviderGeneric {
+		return "", "", false, nil
+	}
+	kc, err := o.Keychain(ctx)
+	if err != nil {
+		return "", "", false, err
+	}
+	reg, err := name.NewRegistry(registry)
+	if err != nil {
+		return "", "", false, err
+	}
+	auth, err := kc.Resolve(reg)
+	if err != nil {
+		return "", "", false, err
+	}
+	cfg, err := auth.Authorization()
+	if err != nil {
+		return "", "", false, err
+	}
+	switch {
+	case cfg.Username != "" || cfg.Password != "":
+		return cfg.Username, cfg.Password, true, nil
+	case cfg.RegistryToken != "" || cfg.IdentityToken != "":
+		// A pull Secret holds a user name and password; a bare token has no
+		// portable form there.
+		return "", "", false, fmt.Errorf("token-only credentials for %s cannot be stored in the cluster; hint: pass --pull-username with --pull-password", registry)
+	}
+	return "", "", false, nil
 }

@@ -1,0 +1,170 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flux-oci/kubectl-flux-oci/pkg/apply"
+	"github.com/flux-oci/kubectl-flux-oci/pkg/bootstrap"
+)
+
+const bootstrapExample = `  # The RFC's story 1: components and cluster state from a registry
+  echo "$TOKEN" | kubectl flux-oci bootstrap \
+    --url oci://ghcr.io/org/flux-manifests:production --username bot --password-stdin \
+    --kustomization flux-manifests/kustomization.yaml \
+    --cluster-url oci://ghcr.io/org/fleet-manifests:production --cluster-path clusters/production
+
+  # Keep only read-only credentials in the cluster
+  OCI_PASSWORD=$WRITE_TOKEN kubectl flux-oci bootstrap --url oci://registry.example.com/flux:prod --username ci \
+    --pull-username reader --pull-password "$READ_TOKEN" \
+    --cluster-url oci://registry.example.com/fleet:prod --cluster-path clusters/prod
+
+  # Everything that would be pushed and applied, touching nothing
+  kubectl flux-oci bootstrap --url oci://ghcr.io/org/flux:prod --cluster-url oci://ghcr.io/org/fleet:prod \
+    --cluster-path clusters/prod --export`
+
+// BootstrapOptions holds what bootstrap needs.
+type BootstrapOptions struct {
+	g    *globals
+	f    *bootstrapFlags
+	opts bootstrap.Options
+}
+
+func newBootstrapCmd(g *globals) *cobra.Command {
+	o := &BootstrapOptions{g: g, f: newBootstrapFlags()}
+	c := &cobra.Command{
+		Use:   "bootstrap --url oci://REG/REPO:TAG --cluster-url oci://REG/REPO:TAG --cluster-path PATH",
+		Short: "Install Flux from a registry and sync the cluster from an OCI artifact",
+		Long: `Bootstrap installs Flux without Git, in two phases (the Flux RFC "Flux Bootstrap for
+OCI-compliant Container Registries"):
+
+1. It builds the Flux components, applies them, pushes them to --url (with an
+   immutable content tag) and creates the flux-components Secret, OCIRepository
+   and Kustomization, so Flux updates itself from the registry.
+2. It creates the flux-system Secret, OCIRepository and Kustomization that
+   apply --cluster-path of the --cluster-url artifact, pushing a seed if the
+   artifact does not exist yet.
+
+Everything is checked before the first change, and running it again with
+the same inputs changes nothing.`,
+		Example: bootstrapExample,
+		Args:    exactArgs(0, "no arguments (everything is a flag)"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := o.Complete(c); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
+		},
+	}
+	o.f.addFlags(c.Flags())
+	return c
+}
+
+// Complete resolves passwords, namespaces and registries from the flags.
+func (o *BootstrapOptions) Complete(c *cobra.Command) error {
+	ns := *o.g.configFlags.Namespace
+	if ns == "" {
+		ns = "flux-system"
+	}
+	opts, err := o.f.toOptions(c.Context(), o.g.streams.In, ns, !o.f.export)
+	if err != nil {
+		return err
+	}
+	o.opts = *opts
+	return nil
+}
+
+// Validate checks the options before anything is contacted.
+func (o *BootstrapOptions) Validate() error {
+	if o.f.export && o.f.dryRun {
+		return usageErrorf("--export and --dry-run are exclusive; hint: --export prints, --dry-run asks the cluster")
+	}
+	if o.f.kustomization != "" {
+		if _, err := os.Stat(o.f.kustomization); err != nil {
+			return usageErrorf("--kustomization %s: %v", o.f.kustomization, err)
+		}
+	}
+	if err := o.opts.Validate(); err != nil {
+		return usageError(err)
+	}
+	return nil
+}
+
+// Run exports, or bootstraps and prints the summary.
+func (o *BootstrapOptions) Run(ctx context.Context) error {
+	if o.f.export {
+		out, err := bootstrap.Export(o.opts)
+		if err != nil {
+			return err
+		}
+		_, err = o.g.streams.Out.Write(out)
+		return err
+	}
+	p := o.g.progress()
+	compClient, err := o.f.registry.NewClient(ctx, p.V(6))
+	if err != nil {
+		return err
+	}
+	clusterClient, err := o.f.clusterRegistryFlags().NewClient(ctx, p.V(6))
+	if err != nil {
+		return err
+	}
+	compApplier, err := apply.New(o.g.configFlags, apply.Options{FieldManager: bootstrap.FieldManager, Force: o.f.force, DryRun: o.f.dryRun})
+	if err != nil {
+		return err
+	}
+	syncApplier, err := apply.New(o.g.configFlags, apply.Options{FieldManager: bootstrap.SyncFieldManager, Force: o.f.force, DryRun: o.f.dryRun})
+	if err != nil {
+		return err
+	}
+	r := &bootstrap.Runner{
+		Opts: o.opts, ComponentsRegistry: compClient, ClusterRegistry: clusterClient,
+		Components: compApplier, Sync: syncApplier, Progress: &steps{progress: p}, DryRun: o.f.dryRun,
+	}
+	start := time.Now()
+	sum, err := r.Run(ctx)
+	if sum != nil {
+		o.printSummary(sum)
+	}
+	if err != nil {
+		return err
+	}
+	verb := "bootstrapped"
+	if o.f.dryRun {
+		verb = "dry run complete: nothing was changed"
+	}
+	p.Successf("%s in %s (Flux %s)", verb, time.Since(start).Round(100*time.Millisecond), o.opts.Components.Version)
+	return nil
+}
+
+func (o *BootstrapOptions) printSummary(sum *bootstrap.Summary) {
+	w := o.g.streams.Out
+	fmt.Fprintln(w, "artifacts:")
+	for _, a := range sum.Artifacts {
+		fmt.Fprintf(w, "  %s  %s  tags=%v\n", a.Action, a.URL, a.Tags)
+	}
+	fmt.Fprintf(w, "objects: %s\n", apply.Summary(sum.Changes))
+	for _, c := range sum.Changes {
+		if c.Action != apply.Unchanged {
+			fmt.Fprintf(w, "  %s %s\n", c.Action, c.Ref)
+		}
+	}
+}
+
+// steps numbers bootstrap's steps on stderr.
+type steps struct {
+	progress
+	n int
+}
+
+func (s *steps) Step(format string, args ...any) {
+	s.n++
+	s.Actionf("[%d] "+format, append([]any{s.n}, args...)...)
+}
