@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flux-oci/kubectl-flux-oci/pkg/components"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/version"
 )
 
@@ -40,6 +41,7 @@ func (o *versionOptions) Validate() error {
 
 func (o *versionOptions) Run() error {
 	info := version.Get()
+	info.Flux = components.Latest()
 	if o.output == "json" {
 		return writeJSON(o.g.streams.Out, info)
 	}
