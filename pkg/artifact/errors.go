@@ -25,9 +25,9 @@ func explain(err error) error {
 	}
 	switch terr.StatusCode {
 	case http.StatusUnauthorized:
-		return fmt.Errorf("%w; hint: check --username and the password (--password-stdin or OCI_PASSWORD), or run docker login for this registry", err)
+		return fmt.Errorf("the registry refused the credentials (401 Unauthorized): %w; hint: check --username and the password (--password-stdin or OCI_PASSWORD), or run docker login for this registry", err)
 	case http.StatusForbidden:
-		return fmt.Errorf("%w; hint: the credentials are valid but lack permission on this repository", err)
+		return fmt.Errorf("the registry denied access (403 Forbidden): %w; hint: the credentials are valid but lack permission on this repository", err)
 	case http.StatusNotFound:
 		return fmt.Errorf("%w; hint: check the repository and tag with kubectl flux-oci list", err)
 	}

@@ -115,6 +115,23 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 // the components: nothing is written.
 func (r *Runner) preflight(ctx context.Context) ([]*unstructured.Unstructured, *components.Dir, error) {
 	o := r.Opts
+	r.Progress.Step("building the Flux %s components", o.Components.Version)
+	gotk, err := components.Generate(components.Manifests(), o.Components)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := components.NewDir(gotk, o.KustomizationFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	objs, err := dir.Build()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, obj := range objs {
+		ownedBy(obj, ComponentsName, o.Components.Namespace)
+	}
+	r.Progress.Successf("built %d objects", len(objs))
 	r.Progress.Step("checking the cluster")
 	version, err := r.Components.Reachable(ctx)
 	if err != nil {
@@ -137,23 +154,6 @@ func (r *Runner) preflight(ctx context.Context) ([]*unstructured.Unstructured, *
 	} else if err != nil {
 		return nil, nil, err
 	}
-	r.Progress.Step("building the Flux %s components", o.Components.Version)
-	gotk, err := components.Generate(components.Manifests(), o.Components)
-	if err != nil {
-		return nil, nil, err
-	}
-	dir, err := components.NewDir(gotk, o.KustomizationFile)
-	if err != nil {
-		return nil, nil, err
-	}
-	objs, err := dir.Build()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, obj := range objs {
-		ownedBy(obj, ComponentsName, o.Components.Namespace)
-	}
-	r.Progress.Successf("built %d objects", len(objs))
 	return objs, dir, nil
 }
 
