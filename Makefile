@@ -5,12 +5,15 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/flux-oci/kubectl-flux-oci/pkg/version.Version=$(VERSION)
 BIN := bin/kubectl-flux_oci
 
-.PHONY: all build test unit check e2e bench fmt vet tools sandbox sandbox-down sandbox-status
+.PHONY: all build demo test unit check e2e bench fmt vet tools sandbox sandbox-down sandbox-status
 
 all: build
 
 build: ## Build the plugin into bin/.
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-flux_oci
+
+demo: build sandbox ## The quick start: sandbox, bootstrap, push a fleet, watch Flux apply it.
+	hack/demo.sh
 
 unit: ## Unit tests (in-process registry, no cluster).
 	$(GO) test -count=1 ./...
