@@ -26,6 +26,7 @@ type Cluster interface {
 	Apply(ctx context.Context, objs []*unstructured.Unstructured) ([]apply.Change, error)
 	ResetMapper()
 	Wait(ctx context.Context, objs []*unstructured.Unstructured, interval time.Duration) error
+	Get(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error)
 }
 
 // Progress receives what bootstrap is doing, for the user.

@@ -189,7 +189,44 @@ func (r *Runner) wait(ctx context.Context, objs []*unstructured.Unstructured, wh
 	if err := r.Components.Wait(ctx, objs, pollInterval); err != nil {
 		return fmt.Errorf("waiting for %s: %w", what, err)
 	}
+	for _, o := range objs {
+		if o.GetKind() == "Kustomization" {
+			if err := r.waitApplied(ctx, o); err != nil {
+				return fmt.Errorf("waiting for %s: %w", what, err)
+			}
+		}
+	}
 	return nil
+}
+
+// waitApplied waits until a Kustomization has applied the revision its
+// OCIRepository holds now: Ready alone may still describe the previous one.
+func (r *Runner) waitApplied(ctx context.Context, k *unstructured.Unstructured) error {
+	source := &unstructured.Unstructured{}
+	source.SetAPIVersion("source.toolkit.fluxcd.io/v1")
+	source.SetKind("OCIRepository")
+	source.SetNamespace(k.GetNamespace())
+	source.SetName(k.GetName())
+	for {
+		src, err := r.Components.Get(ctx, source)
+		if err != nil {
+			return err
+		}
+		live, err := r.Components.Get(ctx, k)
+		if err != nil {
+			return err
+		}
+		want, _, _ := unstructured.NestedString(src.Object, "status", "artifact", "revision")
+		got, _, _ := unstructured.NestedString(live.Object, "status", "lastAppliedRevision")
+		if want != "" && want == got {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("Kustomization %s/%s applied %q, its source holds %q: %w", k.GetNamespace(), k.GetName(), got, want, ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
 }
 
 func (r *Runner) componentsMetadata() artifact.Metadata {
