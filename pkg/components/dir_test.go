@@ -50,7 +50,11 @@ func TestGenerateEveryOption(t *testing.T) {
 	o.ClusterDomain = "corp.internal"
 	o.LogLevel = "debug"
 	o.TolerationKeys = []string{"node-role.kubernetes.io/control-plane", "dedicated"}
-	dir, err := NewDir(generate(t, o), "")
+	gotk := generate(t, o)
+	if strings.Contains(string(gotk), "flux-system") {
+		t.Error("-n gitless left a reference to flux-system (RBAC subjects?)")
+	}
+	dir, err := NewDir(gotk, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,10 +77,13 @@ metadata:
 // survives upstream reordering of args where index-based patches would not.
 func installKustomization(o Options, resources []string) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: %s\nresources:\n", o.Namespace)
+	fmt.Fprintf(&b, "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
 	for _, r := range resources {
 		fmt.Fprintf(&b, "- %s\n", r)
 	}
+	// The namespace field would leave RBAC subjects pointing at flux-system:
+	// upstream hard-codes it there. The transformer moves them too.
+	fmt.Fprintf(&b, "transformers:\n- |-\n  apiVersion: builtin\n  kind: NamespaceTransformer\n  metadata:\n    name: namespace\n    namespace: %s\n  setRoleBindingSubjects: allServiceAccounts\n  unsetOnly: false\n", o.Namespace)
 	fmt.Fprintf(&b, "labels:\n- includeSelectors: false\n  pairs:\n    app.kubernetes.io/instance: %s\n    app.kubernetes.io/part-of: flux\n    app.kubernetes.io/version: %s\n", o.Namespace, o.Version)
 	b.WriteString("images:\n")
 	for _, c := range append(DefaultComponents(), ExtraComponents()...) {
