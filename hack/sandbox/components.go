@@ -136,6 +136,30 @@ func kustomizeControllerSpec(l layout, p Ports) spec {
 		args: fluxCommonArgs(p.KustomizeMetrics, p.KustomizeHealth), env: fluxEnv(l), supervised: true}
 }
 
+// componentSpec rebuilds how `up` ran component name: the same binary,
+// ports, config and data dir, so StartComponent brings back the same service.
+func componentSpec(l layout, p Ports, name string) (spec, error) {
+	switch name {
+	case etcdName:
+		return etcdSpec(l, p), nil
+	case registryPlainName, registryTLSName:
+		return registrySpec(l, name), nil
+	case apiServerName:
+		return apiServerSpec(l, p), nil
+	case controllerManagerName:
+		return controllerManagerSpec(l, p), nil
+	case schedulerName:
+		return schedulerSpec(l, p), nil
+	case kwokName:
+		return kwokSpec(l), nil
+	case sourceControllerName:
+		return sourceControllerSpec(l, p), nil
+	case kustomizeCtrlName:
+		return kustomizeControllerSpec(l, p), nil
+	}
+	return spec{}, fmt.Errorf("unknown sandbox component %q", name)
+}
+
 // componentPorts says which ports each component listens on, for `status`.
 func componentPorts(name string, p Ports) []int {
 	switch name {

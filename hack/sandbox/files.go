@@ -102,7 +102,7 @@ func writeRegistryFiles(l layout, p Ports) error {
 	if err != nil {
 		return err
 	}
-	htpasswd, err := htpasswdLine(l, password)
+	entry, err := hashRegistryPassword(l, RegistryUser, password)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ auth:
 `, reg("tls.crt"), reg("tls.key"), reg("htpasswd")))
 	return writeAll(map[string][]byte{
 		l.registryCA(): ca.certPEM(), reg("tls.crt"): certPEM, reg("tls.key"): keyPEM,
-		reg("htpasswd"): htpasswd, l.registryUserPath(): []byte(RegistryUser),
+		reg("htpasswd"): []byte(entry), l.registryUserPath(): []byte(RegistryUser),
 		l.registryPasswordPath():        []byte(password),
 		reg(registryPlainName + ".yml"): []byte(plain), reg(registryTLSName + ".yml"): []byte(tls),
 	})
@@ -143,19 +143,23 @@ http:
 %s`, root, loopback(port), extra)
 }
 
-// htpasswdLine runs the bcrypt helper built from the registry tools module,
-// which keeps golang.org/x/crypto out of the main module.
-func htpasswdLine(l layout, password string) ([]byte, error) {
-	cmd := exec.Command(l.tool("registry-htpasswd"), RegistryUser)
+// hashRegistryPassword returns the "user:bcrypt" htpasswd line from the
+// helper built in the registry tools module, which keeps golang.org/x/crypto
+// out of the main module. The password goes over stdin, never argv.
+func hashRegistryPassword(l layout, user, password string) (string, error) {
+	cmd := exec.Command(l.tool("registry-htpasswd"), user)
 	cmd.Stdin = strings.NewReader(password + "\n")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("hashing the registry password with %s: %w: %s (hint: make tools TOOLS=registry)",
-			cmd.Path, err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("hashing the password of registry user %s with %s: %w: %s (hint: make tools TOOLS=registry)",
+			user, cmd.Path, err, strings.TrimSpace(stderr.String()))
 	}
-	return out, nil
+	if !strings.HasPrefix(string(out), user+":") {
+		return "", fmt.Errorf("hashing the password of registry user %s with %s: unexpected output", user, cmd.Path)
+	}
+	return string(out), nil
 }
 
 func randomHex(n int) (string, error) {

@@ -34,6 +34,16 @@ func (l layout) pki(name string) string { return l.path("pki", name) }
 func (l layout) registryCA() string           { return l.path("registry", "ca.crt") }
 func (l layout) registryUserPath() string     { return l.path("registry", "username") }
 func (l layout) registryPasswordPath() string { return l.path("registry", "password") }
+func (l layout) registryHtpasswd() string     { return l.path("registry", "htpasswd") }
+
+// registryPasswordFile holds the password of a registry user: the env
+// file's user keeps the file `up` wrote, users added later get their own.
+func (l layout) registryPasswordFile(user string) string {
+	if user == RegistryUser {
+		return l.registryPasswordPath()
+	}
+	return l.path("registry", "passwords", user)
+}
 
 // generated lists the entries `up` recreates: it removes only these, never
 // the whole state dir, in case it was pointed somewhere shared.

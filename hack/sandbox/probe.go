@@ -45,17 +45,41 @@ func (pr prober) probe(ctx context.Context, name string) error {
 	return fmt.Errorf("no health probe for %s", name)
 }
 
+// registryTLS logs in with the first registry user whose password the
+// sandbox knows, the env file's user first: a credential-rotation test may
+// have removed that one, and the registry is still healthy then.
 func (pr prober) registryTLS(ctx context.Context) error {
+	users, err := knownRegistryUsers(pr.l)
+	if err != nil {
+		return err
+	}
+	if len(users) == 0 {
+		return fmt.Errorf("no user in %s has a password file", pr.l.registryHtpasswd())
+	}
+	var first error
+	for _, user := range users {
+		password, err := os.ReadFile(pr.l.registryPasswordFile(user))
+		if err == nil {
+			err = pr.registryLogin(ctx, user, string(password))
+		}
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// registryLogin GETs /v2/ of the TLS registry as user.
+func (pr prober) registryLogin(ctx context.Context, user, password string) error {
 	caPEM, err := os.ReadFile(pr.l.registryCA())
 	if err != nil {
 		return fmt.Errorf("reading the registry CA: %w", err)
 	}
-	password, err := os.ReadFile(pr.l.registryPasswordPath())
-	if err != nil {
-		return fmt.Errorf("reading the registry password: %w", err)
-	}
 	return pr.getTLS(ctx, "https://"+loopback(pr.ports.RegistryTLS)+"/v2/", caPEM, func(r *http.Request) {
-		r.SetBasicAuth(RegistryUser, string(password))
+		r.SetBasicAuth(user, password)
 	}, http.StatusOK, "")
 }
 
@@ -144,10 +168,21 @@ func (pr prober) fetch(ctx context.Context, url string, caPEM []byte, auth func(
 		return nil, fmt.Errorf("GET %s: reading the answer: %w", url, err)
 	}
 	if resp.StatusCode != want {
-		return nil, fmt.Errorf("GET %s: %s: %s", url, resp.Status, firstLine(string(body)))
+		return nil, &statusError{url: url, code: resp.StatusCode,
+			text: fmt.Sprintf("%s: %s", resp.Status, firstLine(string(body)))}
 	}
 	return body, nil
 }
+
+// statusError is an answer with an unexpected status, which callers tell
+// apart from a registry that does not answer at all.
+type statusError struct {
+	url  string
+	code int
+	text string
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("GET %s: %s", e.url, e.text) }
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")

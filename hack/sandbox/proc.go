@@ -83,6 +83,9 @@ func sessionMembers(sid int) []int {
 // ours reports whether session p.PID is still one `up` started: either its
 // leader is the recorded process, or the leader is gone and members remain.
 func ours(p Process) bool {
+	if p.PID <= 0 {
+		return false // session 0 holds the kernel threads, never ours
+	}
 	if sameProcess(p) {
 		return true
 	}

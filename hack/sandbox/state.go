@@ -38,6 +38,9 @@ type Process struct {
 	StartTime uint64 `json:"startTime"` // clock ticks after boot; guards against PID reuse
 	// Supervised processes are a supervisor whose child is the component.
 	Supervised bool `json:"supervised,omitempty"`
+	// Stopped marks a component stopped on purpose by StopComponent: status
+	// reports it as such and Up starts it again instead of the whole sandbox.
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 // State is what `up` records in the state dir for `status` and `down`.
@@ -75,6 +78,18 @@ func (st *State) save(path string) error {
 		return fmt.Errorf("writing sandbox state %s: %w", path, err)
 	}
 	return nil
+}
+
+// replace swaps the entry of p.Name for p, keeping its place in the start
+// order that Down reverses.
+func (st *State) replace(p Process) {
+	for i := range st.Processes {
+		if st.Processes[i].Name == p.Name {
+			st.Processes[i] = p
+			return
+		}
+	}
+	st.Processes = append(st.Processes, p)
 }
 
 func (st *State) process(name string) (Process, bool) {

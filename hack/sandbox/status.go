@@ -13,6 +13,7 @@ type ComponentStatus struct {
 	PID     int // the component's own process (a supervisor's child)
 	Ports   []int
 	Running bool
+	Stopped bool  // stopped on purpose by StopComponent
 	Health  error // nil when healthy
 	// Restarts counts exits of a supervised component; LastExit is the last.
 	Restarts int
@@ -36,7 +37,10 @@ func (s *Sandbox) Status(ctx context.Context) ([]ComponentStatus, error) {
 				cs.Running = cs.Running && alive(sup.ChildPID)
 			}
 		}
-		if cs.Health = pr.probe(ctx, p.Name); cs.Health == nil && !cs.Running {
+		if p.Stopped && !cs.Running {
+			cs.PID, cs.Stopped = 0, true
+			cs.Health = fmt.Errorf("stopped on request (start it: bin/sandbox start %s)", p.Name)
+		} else if cs.Health = pr.probe(ctx, p.Name); cs.Health == nil && !cs.Running {
 			cs.Health = fmt.Errorf("process %d is not running", cs.PID)
 		}
 		out = append(out, cs)
@@ -74,7 +78,8 @@ func (s *Sandbox) PrintStatus(w io.Writer, statuses []ComponentStatus) {
 	}
 	tw.Flush()
 	for _, cs := range statuses {
-		if cs.Health == nil && cs.Restarts == 0 {
+		// A component stopped on purpose has nothing to explain.
+		if cs.Health == nil && cs.Restarts == 0 || cs.Stopped && cs.Restarts == 0 {
 			continue
 		}
 		if cs.Restarts > 0 {

@@ -35,6 +35,17 @@ func (s *Sandbox) Up(ctx context.Context) (started bool, err error) {
 			s.logf("✔ sandbox already up (%s)", s.layout.dir)
 			return false, nil
 		}
+		// A component stopped on purpose (StopComponent) comes back alone:
+		// recreating the sandbox would move every port under the clients.
+		if onlyStopped(st, unhealthy) {
+			s.logf("⚠ %v stopped on request: starting again", unhealthy)
+			for _, name := range unhealthy {
+				if err := s.startComponent(ctx, st, name); err != nil {
+					return false, err
+				}
+			}
+			return false, nil
+		}
 		s.logf("⚠ sandbox partly down (%v): restarting it", unhealthy)
 		if err := s.stopAll(st); err != nil {
 			return false, err
@@ -104,7 +115,7 @@ func (s *Sandbox) startAndWait(ctx context.Context, st *State, timeout time.Dura
 		if err != nil {
 			return s.withLogTail(sp.name, err)
 		}
-		st.Processes = append(st.Processes, p)
+		st.replace(p) // StartComponent restarts a recorded component in place
 		if err := st.save(s.layout.statePath()); err != nil {
 			return err
 		}

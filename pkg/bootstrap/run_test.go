@@ -29,7 +29,7 @@ func newFakeCluster(log *[]string) *fakeCluster {
 	return &fakeCluster{objects: map[string]string{}, log: log}
 }
 
-func (f *fakeCluster) Reachable(context.Context) (string, error)      { return "v1.36.3", nil }
+func (f *fakeCluster) Reachable(context.Context) (string, error)       { return "v1.36.3", nil }
 func (f *fakeCluster) Check(context.Context, []apply.Permission) error { return nil }
 func (f *fakeCluster) ResetMapper()                                    {}
 func (f *fakeCluster) Wait(context.Context, []*unstructured.Unstructured, time.Duration) error {
