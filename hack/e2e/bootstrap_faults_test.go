@@ -100,3 +100,23 @@ func TestBootstrapRegistryDownMidRun(t *testing.T) {
 	}
 	kubectl(t, "wait", "-n", "flux-system", "kustomization/flux-components", "--for=condition=Ready", "--timeout=60s")
 }
+
+// When Flux cannot get ready, bootstrap says why: the conditions of what
+// is not ready, not only that time ran out.
+func TestBootstrapTimeoutShowsConditions(t *testing.T) {
+	requirePlugin(t)
+	tag := "timeout-" + time.Now().UTC().Format("150405")
+	mustSucceed(t, "bootstrap", bootstrapRun(t, tag))
+	// The seed holds clusters/sandbox only: this path cannot be built.
+	res := bootstrapRun(t, tag, "--cluster-path", "clusters/does-not-exist", "--timeout", "20s")
+	if res.err == nil {
+		t.Fatalf("bootstrap succeeded with a missing --cluster-path:\n%s", res.stderr)
+	}
+	for _, want := range []string{"timed out waiting for", "Kustomization/flux-system/flux-system", "path not found"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("timeout error lacks %q:\n%s", want, res.stderr)
+		}
+	}
+	// Put flux-system back on the path the other tests use.
+	mustSucceed(t, "bootstrap back to clusters/sandbox", bootstrapRun(t, tag))
+}

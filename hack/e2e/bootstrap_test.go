@@ -137,6 +137,10 @@ func TestBootstrapRefusesBadInput(t *testing.T) {
 		{"wrong password", []string{"--url", "oci://" + reg + "/flux-bad:x", "--cluster-url", "oci://" + reg + "/fleet-bad:x",
 			"--ca-file", testBed.env["SANDBOX_REGISTRY_CA"], "--username", testBed.env["SANDBOX_REGISTRY_USER"], "--password-stdin"}, "wrong", "401 Unauthorized"},
 		{"unreachable registry", []string{"--url", "oci://127.0.0.1:1/flux:x", "--cluster-url", "oci://127.0.0.1:1/fleet:x"}, "", "connection refused"},
+		{"unreachable cluster", []string{"--url", "oci://" + reg + "/flux:x", "--cluster-url", "oci://" + reg + "/fleet:x",
+			"--server", "https://127.0.0.1:1"}, "", "the cluster is unreachable"},
+		{"missing RBAC", []string{"--url", "oci://" + reg + "/flux:x", "--cluster-url", "oci://" + reg + "/fleet:x",
+			"--as", "system:serviceaccount:default:nobody"}, "", "missing RBAC permissions: create customresourcedefinitions"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

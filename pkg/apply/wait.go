@@ -99,7 +99,13 @@ func readiness(u *unstructured.Unstructured) (bool, string) {
 	gen := u.GetGeneration()
 	observed, hasObserved, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration")
 	if hasObserved && observed < gen {
-		return false, fmt.Sprintf("generation %d not observed yet (at %d)", gen, observed)
+		msg := fmt.Sprintf("generation %d not observed yet (at %d)", gen, observed)
+		// A controller that fails early may not bump observedGeneration but
+		// still says why in its Ready condition.
+		if _, cond := condition(u, "Ready"); !strings.HasPrefix(cond, "no Ready") {
+			msg += "; " + cond
+		}
+		return false, msg
 	}
 	gk := u.GroupVersionKind().GroupKind()
 	switch {
