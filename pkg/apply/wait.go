@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // NotReadyError lists what did not become ready in time, with the reason
@@ -181,4 +182,20 @@ func (a *Applier) Get(ctx context.Context, obj *unstructured.Unstructured) (*uns
 		return nil, err
 	}
 	return a.dynamic.Resource(mapping.Resource).Namespace(obj.GetNamespace()).Get(ctx, obj.GetName(), metav1.GetOptions{})
+}
+
+// Annotate sets one annotation with a merge patch, e.g. Flux's
+// reconcile.fluxcd.io/requestedAt to ask for a reconciliation now.
+func (a *Applier) Annotate(ctx context.Context, obj *unstructured.Unstructured, key, value string) error {
+	gvk := obj.GroupVersionKind()
+	mapping, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return err
+	}
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, key, value)
+	_, err = a.dynamic.Resource(mapping.Resource).Namespace(obj.GetNamespace()).Patch(ctx, obj.GetName(), types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+	if err != nil {
+		return fmt.Errorf("annotating %s: %w", RefOf(obj), err)
+	}
+	return nil
 }

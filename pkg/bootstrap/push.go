@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/flux-oci/kubectl-flux-oci/pkg/archive"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
@@ -25,12 +26,19 @@ type ArtifactResult struct {
 // enough to never collide within one repository, short enough to read.
 const contentTagLen = 12
 
-// pushFiles packages files (slash-separated names) as an artifact and pushes
-// it to tag, plus an immutable content tag when contentTag is set. When tag
-// already points at the same digest nothing is pushed: the artifact is
-// reproducible, so same inputs mean same digest.
-func pushFiles(ctx context.Context, client RegistryClient, tag name.Tag, files map[string][]byte, meta artifact.Metadata, contentTag, dryRun bool) (*ArtifactResult, error) {
-	tmp, err := os.MkdirTemp("", "flux-oci-bootstrap-")
+// built is an artifact ready to push; Close removes its layer file.
+type built struct {
+	img    v1.Image
+	digest v1.Hash
+	layer  *archive.Layer
+}
+
+func (b *built) Close() { b.layer.Remove() }
+
+// buildArtifact packages files (slash-separated names) reproducibly: the
+// same files and metadata always give the same digest.
+func buildArtifact(files map[string][]byte, meta artifact.Metadata) (*built, error) {
+	tmp, err := os.MkdirTemp("", "flux-oci-artifact-")
 	if err != nil {
 		return nil, err
 	}
@@ -52,19 +60,35 @@ func pushFiles(ctx context.Context, client RegistryClient, tag name.Tag, files m
 	if err != nil {
 		return nil, err
 	}
-	defer layer.Remove()
 	img, err := artifact.Image(artifact.LayerFile{Path: layer.Path, Digest: layer.Digest, DiffID: layer.DiffID, Size: layer.Size}, meta)
 	if err != nil {
+		layer.Remove()
 		return nil, err
 	}
 	digest, err := img.Digest()
 	if err != nil {
+		layer.Remove()
 		return nil, err
 	}
-	res := &ArtifactResult{URL: "oci://" + tag.Context().Name() + "@" + digest.String(), Digest: digest.String(), Tags: []string{tag.TagStr()}}
+	return &built{img: img, digest: digest, layer: layer}, nil
+}
+
+// contentTag is the immutable tag naming an artifact by its digest.
+func contentTag(d v1.Hash) string { return d.Hex[:contentTagLen] }
+
+// pushFiles packages files as an artifact and pushes it to tag, plus an
+// immutable content tag when withContentTag is set. When tag already points
+// at the same digest nothing is pushed: same inputs mean same digest.
+func pushFiles(ctx context.Context, client RegistryClient, tag name.Tag, files map[string][]byte, meta artifact.Metadata, withContentTag, dryRun bool) (*ArtifactResult, error) {
+	b, err := buildArtifact(files, meta)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	res := &ArtifactResult{URL: "oci://" + tag.Context().Name() + "@" + b.digest.String(), Digest: b.digest.String(), Tags: []string{tag.TagStr()}}
 	var extra []string
-	if contentTag {
-		extra = []string{digest.Hex[:contentTagLen]}
+	if withContentTag {
+		extra = []string{contentTag(b.digest)}
 		res.Tags = append(res.Tags, extra...)
 	}
 	live, err := client.Resolve(ctx, tag)
@@ -78,7 +102,7 @@ func pushFiles(ctx context.Context, client RegistryClient, tag name.Tag, files m
 		res.Action = "would push"
 		return res, nil
 	}
-	if _, err := client.Push(ctx, tag, img, extra); err != nil {
+	if _, err := client.Push(ctx, tag, b.img, extra); err != nil {
 		return nil, fmt.Errorf("pushing %s: %w", artifact.String(tag), err)
 	}
 	res.Action = "pushed"

@@ -52,7 +52,9 @@ and out of registries.`,
 		newTagCmd(g),
 		newListCmd(g),
 		newDiffCmd(g),
+		newSignCmd(g), newVerifyCmd(g),
 		newBootstrapCmd(g),
+		newUpgradeCmd(g),
 		newOptionsCmd(root),
 	)
 	root.SetUsageTemplate(usageTemplate)
