@@ -54,6 +54,7 @@ and out of registries.`,
 		newDiffCmd(g),
 		newBootstrapCmd(g),
 		newUpgradeCmd(g),
+		newRotateCmd(g),
 		newOptionsCmd(root),
 	)
 	root.SetUsageTemplate(usageTemplate)

@@ -17,6 +17,8 @@ import (
 type Options struct {
 	// CAFile is a PEM bundle trusted in addition to the system roots.
 	CAFile string
+	// CAData is a PEM bundle given in memory (e.g. read from a Secret).
+	CAData []byte
 	// AllowInsecureHTTP permits plain HTTP to hosts that are not loopback.
 	AllowInsecureHTTP bool
 	// UserAgent is sent with every request.
@@ -33,7 +35,7 @@ type Options struct {
 // matters: the guard refuses plain HTTP before anything is sent, and the log
 // sees every attempt, including the ones that are retried.
 func New(opts Options) (http.RoundTripper, error) {
-	base, err := baseTransport(opts.CAFile)
+	base, err := baseTransport(opts.CAFile, opts.CAData)
 	if err != nil {
 		return nil, err
 	}
@@ -49,23 +51,28 @@ func New(opts Options) (http.RoundTripper, error) {
 	return rt, nil
 }
 
-func baseTransport(caFile string) (*http.Transport, error) {
+func baseTransport(caFile string, caData []byte) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 32
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile == "" {
+	if caFile == "" && len(caData) == 0 {
 		return t, nil
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading --ca-file %s: %w", caFile, err)
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading --ca-file %s: %w", caFile, err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s holds no PEM certificate; hint: pass the registry's CA bundle in PEM format", caFile)
+		}
 	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca-file %s holds no PEM certificate; hint: pass the registry's CA bundle in PEM format", caFile)
+	if len(caData) > 0 && !pool.AppendCertsFromPEM(caData) {
+		return nil, fmt.Errorf("the CA bundle holds no PEM certificate")
 	}
 	t.TLSClientConfig.RootCAs = pool
 	return t, nil
