@@ -32,4 +32,5 @@ fmt:
 
 -include hack/testbed.mk
 -include hack/manifests.mk
+-include hack/signing.mk
 -include hack/bench.mk

@@ -57,6 +57,11 @@ func (c *Client) remoteOptions(ctx context.Context, extra ...remote.Option) []re
 	}, extra...)
 }
 
+// RemoteOptions are this client's go-containerregistry options (context,
+// transport with TLS and retries, credentials), for a package that reaches
+// the registry through another library: signing, through cosign.
+func (c *Client) RemoteOptions(ctx context.Context) []remote.Option { return c.remoteOptions(ctx) }
+
 // CheckPush verifies that the credentials may write to the repository of
 // ref, before anything is built or changed.
 func (c *Client) CheckPush(ctx context.Context, ref name.Reference) error {

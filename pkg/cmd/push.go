@@ -15,6 +15,7 @@ import (
 	"github.com/flux-oci/kubectl-flux-oci/pkg/archive"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/gitinfo"
+	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
 )
 
 const pushExample = `  # Push a directory; source and revision come from its git checkout
@@ -22,12 +23,16 @@ const pushExample = `  # Push a directory; source and revision come from its git
 
   # Push with a token read from standard input, printing the result as JSON
   echo "$TOKEN" | kubectl flux-oci push oci://registry.example.com/app:v1.0.0 --path ./deploy \
-    --username ci --password-stdin -o json`
+    --username ci --password-stdin -o json
+
+  # Push and sign with a cosign key (password from COSIGN_PASSWORD)
+  kubectl flux-oci push oci://ghcr.io/org/fleet:v1.2.0 --path ./clusters --sign cosign --key cosign.key`
 
 // PushOptions holds what push needs.
 type PushOptions struct {
 	g        *globals
 	Registry *RegistryFlags
+	Signing  *SignFlags
 
 	URL             string
 	Path            string
@@ -39,13 +44,15 @@ type PushOptions struct {
 	NoSourceIgnore  bool
 	ResolveSymlinks bool
 	Output          string
+	// Sign names the signer: cosign, or empty for no signature.
+	Sign string
 
 	tag  name.Tag
 	meta artifact.Metadata
 }
 
 func newPushCmd(g *globals) *cobra.Command {
-	o := &PushOptions{g: g, Registry: NewRegistryFlags(), IgnorePaths: archive.DefaultIgnorePaths()}
+	o := &PushOptions{g: g, Registry: NewRegistryFlags(), Signing: NewSignFlags(), IgnorePaths: archive.DefaultIgnorePaths()}
 	c := &cobra.Command{
 		Use:     "push oci://HOST/REPO:TAG --path DIR",
 		Short:   "Package a directory or file as a Flux artifact and push it",
@@ -74,6 +81,8 @@ func newPushCmd(g *globals) *cobra.Command {
 	f.StringVarP(&o.Output, "output", "o", "", "output format: json")
 	f.Bool("reproducible", true, "accepted for `flux push artifact` compatibility; pushes are always reproducible")
 	f.MarkHidden("reproducible")
+	f.StringVar(&o.Sign, "sign", "", "sign the pushed artifact: cosign (with --key)")
+	o.Signing.AddFlags(f)
 	o.Registry.AddFlags(f)
 	return c
 }
@@ -143,6 +152,18 @@ func (o *PushOptions) Validate() error {
 	if o.Output != "" && o.Output != "json" {
 		return usageErrorf("--output %q is not supported; hint: use -o json", o.Output)
 	}
+	switch o.Sign {
+	case "":
+		if o.Signing.Key != "" {
+			return usageErrorf("--key is only used with --sign; hint: add --sign cosign")
+		}
+	case "cosign":
+		if err := o.Signing.Validate("kubectl flux-oci push " + o.URL + " --path DIR --sign cosign --key cosign.key"); err != nil {
+			return err
+		}
+	default:
+		return usageErrorf("--sign %q is not supported; hint: use --sign cosign", o.Sign)
+	}
 	return o.Registry.Validate()
 }
 
@@ -154,6 +175,14 @@ type pushResult struct {
 	Tag        string   `json:"tag"`
 	Digest     string   `json:"digest"`
 	Tags       []string `json:"tags"`
+	// Signature is set with --sign.
+	Signature *signatureResult `json:"signature,omitempty"`
+}
+
+type signatureResult struct {
+	Format   string `json:"format"`
+	Location string `json:"location"`
+	KeyID    string `json:"keyID"`
 }
 
 // Run builds the layer and pushes it.
@@ -163,6 +192,15 @@ func (o *PushOptions) Run(ctx context.Context) error {
 	p := o.g.progress()
 	if o.Registry.Password != "" {
 		p.Warningf("--password is visible to other users of this machine; prefer --password-stdin or $%s", PasswordEnv)
+	}
+	// The key is decrypted first: a wrong password must not leave an
+	// unsigned artifact behind.
+	var key *signing.PrivateKey
+	if o.Sign != "" {
+		var err error
+		if key, err = o.Signing.LoadKey(o.g.streams.In, o.g.streams.ErrOut); err != nil {
+			return err
+		}
 	}
 	client, err := o.Registry.NewClient(ctx, p.V(6))
 	if err != nil {
@@ -192,8 +230,17 @@ func (o *PushOptions) Run(ctx context.Context) error {
 	}
 	url := fluxoci.OCIRepositoryPrefix + pushed.Repository + "@" + pushed.Digest
 	p.Successf("pushed %s (tags: %s)", url, strings.Join(pushed.Tags, ", "))
+	result := pushResult{URL: url, Repository: pushed.Repository, Tag: o.tag.TagStr(), Digest: pushed.Digest, Tags: pushed.Tags}
+	if key != nil {
+		signed, err := o.Signing.Sign(ctx, client, o.tag, pushed.Digest, key)
+		if err != nil {
+			return fmt.Errorf("%s was pushed but not signed: %w; hint: kubectl flux-oci sign %s --key %s", url, err, url, o.Signing.Key)
+		}
+		reportSigned(p, key, signed)
+		result.Signature = &signatureResult{Format: string(signed.Format), Location: signed.Location, KeyID: key.Public.ID}
+	}
 	if o.Output == "json" {
-		return writeJSON(o.g.streams.Out, pushResult{URL: url, Repository: pushed.Repository, Tag: o.tag.TagStr(), Digest: pushed.Digest, Tags: pushed.Tags})
+		return writeJSON(o.g.streams.Out, result)
 	}
 	fmt.Fprintln(o.g.streams.Out, url)
 	return nil

@@ -1,0 +1,78 @@
+package signing
+
+import (
+	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	ociremote "github.com/sigstore/cosign/v3/pkg/oci/remote"
+)
+
+// Format is how a signature is stored next to the artifact.
+type Format string
+
+const (
+	// FormatSig is cosign's classic "simple signing" payload in an image
+	// tagged sha256-<digest>.sig: what `cosign sign` wrote before v3 and
+	// what every Flux release verifies.
+	FormatSig Format = "sig"
+	// FormatBundle is a sigstore bundle (v0.3, DSSE over an in-toto
+	// statement) attached as an OCI 1.1 referrer, with the referrers-tag
+	// fallback for registries without the referrers API: what cosign v3
+	// writes by default; source-controller v1.9.5 (Flux v2.9.5) reads it
+	// through the referrers tag.
+	FormatBundle Format = "bundle"
+)
+
+// ParseFormat checks a --signature-format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case FormatSig, FormatBundle:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown signature format %q; hint: use sig (the .sig tag) or bundle (a sigstore bundle referrer)", s)
+}
+
+// Option configures Sign and Verify.
+type Option func(*options)
+
+type options struct {
+	format   Format
+	remote   []remote.Option
+	insecure bool
+}
+
+// WithFormat selects the signature format Sign writes (default FormatSig).
+// Verify ignores it: it reads whichever format is there, as the cluster does.
+func WithFormat(f Format) Option { return func(o *options) { o.format = f } }
+
+// WithRemoteOptions passes transport, credentials and context to every
+// registry request.
+func WithRemoteOptions(opts ...remote.Option) Option {
+	return func(o *options) { o.remote = append(o.remote, opts...) }
+}
+
+// WithInsecure allows plain HTTP for the references cosign derives (the
+// .sig tag, referrer manifests) on hosts that are not loopback.
+func WithInsecure(insecure bool) Option { return func(o *options) { o.insecure = insecure } }
+
+func makeOptions(opts []Option) options {
+	o := options{format: FormatSig}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+func (o options) nameOptions() []name.Option {
+	if o.insecure {
+		return []name.Option{name.Insecure}
+	}
+	return nil
+}
+
+// cosignOptions replaces cosign's defaults (the Docker keychain, no
+// transport) with ours, so credentials, --ca-file and retries apply.
+func (o options) cosignOptions() []ociremote.Option {
+	return []ociremote.Option{ociremote.WithRemoteOptions(o.remote...), ociremote.WithNameOptions(o.nameOptions()...)}
+}
