@@ -25,6 +25,9 @@ const (
 	FieldManager = "kustomize-controller"
 	// SyncFieldManager owns the objects only the CLI writes.
 	SyncFieldManager = "kubectl-flux-oci"
+	// VerifySecretName holds the cosign public key both sources verify
+	// with; source-controller tries every key ending in .pub.
+	VerifySecretName = "flux-verify"
 	// OptionsAnnotation records how the components artifact was built, so
 	// upgrade can rebuild it for another Flux version.
 	OptionsAnnotation = "dev.flux-oci.bootstrap.options"
@@ -53,6 +56,9 @@ type Options struct {
 	ClusterPath        string
 	ClusterSemVer      string
 	Verify             *syncgen.Verify
+	// VerifyKey is a cosign public key (PEM): it is stored in the
+	// VerifySecretName Secret and both sources verify against it.
+	VerifyKey []byte
 
 	// Interval is how often sources are polled; the Kustomizations
 	// reconcile on their own, slower intervals.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/flux-oci/kubectl-flux-oci/pkg/apply"
@@ -26,6 +27,12 @@ type Runner struct {
 	Sync       Cluster
 	Progress   Progress
 	DryRun     bool
+	// Sign, when set, signs an artifact bootstrap pushed (ref's repository,
+	// manifest digest). It must be idempotent: re-runs call it again.
+	Sign func(ctx context.Context, ref name.Reference, digest string) error
+	// Verify, when set, checks that an existing cluster artifact carries a
+	// signature the cluster will accept, before anything relies on it.
+	Verify func(ctx context.Context, ref name.Reference, digest string) error
 }
 
 // Summary is what a bootstrap did (or, with DryRun, would do).
@@ -72,6 +79,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	}
 	sum.Artifacts = append(sum.Artifacts, *res)
 	r.Progress.Successf("%s %s", res.Action, res.URL)
+	if err := r.sign(ctx, o.ComponentsRegistry.Ref, res); err != nil {
+		return sum, err
+	}
 	r.Progress.Step("creating the %s source and Kustomization", ComponentsName)
 	compSync, err := r.componentsSync()
 	if err != nil {
@@ -155,6 +165,18 @@ func (r *Runner) preflight(ctx context.Context) ([]*unstructured.Unstructured, *
 		return nil, nil, err
 	}
 	return objs, dir, nil
+}
+
+// sign signs an artifact bootstrap pushed or found unchanged (a run that
+// failed after pushing is completed by the next, signature included).
+func (r *Runner) sign(ctx context.Context, ref name.Reference, res *ArtifactResult) error {
+	if r.Sign == nil || r.DryRun {
+		return nil
+	}
+	if err := r.Sign(ctx, ref, res.Digest); err != nil {
+		return fmt.Errorf("signing %s: %w", res.URL, err)
+	}
+	return nil
 }
 
 // ownedBy sets the labels kustomize-controller stamps on what it applies,

@@ -2,6 +2,8 @@ package bootstrap
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"path"
 	"time"
 
@@ -26,7 +28,21 @@ func (r *Runner) componentsSync() ([]*unstructured.Unstructured, error) {
 	s := base(ComponentsName, o, reg)
 	s.Path = "./" + components.DirName
 	s.Prune = true
-	return syncgen.Objects(s)
+	objs, err := syncgen.Objects(s)
+	if err != nil || len(o.VerifyKey) == 0 {
+		return objs, err
+	}
+	// Created with the first source, before either OCIRepository needs it.
+	return append([]*unstructured.Unstructured{verifySecret(o)}, objs...), nil
+}
+
+func verifySecret(o Options) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+		"metadata": map[string]any{"name": VerifySecretName, "namespace": o.Components.Namespace},
+		"data":     map[string]any{"cosign.pub": base64.StdEncoding.EncodeToString(o.VerifyKey)},
+	}}
+	return u
 }
 
 func (r *Runner) clusterSync() ([]*unstructured.Unstructured, error) {
@@ -50,6 +66,9 @@ func base(name string, o Options, reg Registry) syncgen.Sync {
 		URL: "oci://" + reg.Ref.Context().Name(), Tag: reg.Ref.TagStr(),
 		SourceInterval: o.Interval, Interval: kustomizationInterval, RetryInterval: retryInterval,
 		Provider: reg.Provider, CA: reg.CA, Insecure: reg.Insecure, Verify: o.Verify,
+	}
+	if len(o.VerifyKey) > 0 {
+		s.Verify = &syncgen.Verify{Provider: "cosign", SecretRef: VerifySecretName}
 	}
 	if reg.Pull != nil {
 		s.SecretName, s.Credentials = name, reg.Pull
@@ -81,6 +100,11 @@ func (r *Runner) seedCluster(ctx context.Context) (*ArtifactResult, error) {
 	info, err := r.ClusterRegistry.Resolve(ctx, ref)
 	if err == nil {
 		r.Progress.Successf("found %s", info.URL)
+		if r.Verify != nil {
+			if err := r.Verify(ctx, ref, info.Digest); err != nil {
+				return nil, fmt.Errorf("%s would fail verification in the cluster: %w; hint: kubectl flux-oci sign %s --key KEY", info.URL, err, artifact.String(ref))
+			}
+		}
 		return &ArtifactResult{URL: info.URL, Digest: info.Digest, Tags: []string{ref.TagStr()}, Action: "exists"}, nil
 	}
 	if !artifact.IsNotFound(err) {
@@ -93,7 +117,7 @@ func (r *Runner) seedCluster(ctx context.Context) (*ArtifactResult, error) {
 		return nil, err
 	}
 	r.Progress.Successf("%s seed %s", res.Action, res.URL)
-	return res, nil
+	return res, r.sign(ctx, ref, res)
 }
 
 // redact replaces Secret data for --export: the objects stay applicable in

@@ -40,6 +40,9 @@ type UpgradeOptions struct {
 	ExpectDigest string
 	DryRun       bool
 	Created      time.Time
+	// Sign, when set, signs the rebuilt artifact before the tag moves, so
+	// the cluster never sees an unsigned revision.
+	Sign func(ctx context.Context, ref name.Reference, digest string) error
 }
 
 // UpgradeResult describes an upgrade.
@@ -140,6 +143,12 @@ func Upgrade(ctx context.Context, reg UpgradeRegistry, opts UpgradeOptions, p Pr
 	p.Step("pushing %s", artifact.String(ct))
 	if _, err := reg.Push(ctx, ct, b.img, nil); err != nil {
 		return nil, err
+	}
+	if opts.Sign != nil {
+		p.Step("signing %s", res.NewDigest)
+		if err := opts.Sign(ctx, ct, res.NewDigest); err != nil {
+			return nil, fmt.Errorf("signing %s (the tag was not moved): %w", res.NewDigest, err)
+		}
 	}
 	p.Step("moving %s to %s", opts.Ref.TagStr(), res.NewDigest)
 	if err := compareAndMove(ctx, reg, opts.Ref, expected, ct); err != nil {

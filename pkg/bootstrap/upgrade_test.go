@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -153,5 +154,34 @@ func TestUpgradeRefusesForeignArtifacts(t *testing.T) {
 	_, err = Upgrade(context.Background(), client, UpgradeOptions{Ref: tag, ExpectDigest: "sha256:" + strings.Repeat("0", 64)}, quiet{})
 	if err == nil || !strings.Contains(err.Error(), "expected") {
 		t.Errorf("--expect-digest mismatch: %v", err)
+	}
+}
+
+// The rebuilt artifact is signed before the tag moves, so the cluster never
+// sees an unsigned revision; a failed signature leaves the tag alone.
+func TestUpgradeSignsBeforeMoving(t *testing.T) {
+	reg := registrytest.Start(t, registrytest.Options{})
+	client := artifact.New(artifact.Options{})
+	tag, _ := artifact.ParseTagURL("oci://"+reg.Host+"/flux-manifests:production", false)
+	old := pushComponents(t, client, tag, "v2.9.4")
+	var signedWhileTagAt string
+	sign := func(ctx context.Context, ref name.Reference, digest string) error {
+		signedWhileTagAt = digestOf(t, reg.Host+"/flux-manifests:production")
+		return nil
+	}
+	res, err := Upgrade(context.Background(), client, UpgradeOptions{Ref: tag, Sign: sign}, quiet{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if signedWhileTagAt != old || digestOf(t, reg.Host+"/flux-manifests:production") != res.NewDigest {
+		t.Errorf("signed while the tag pointed at %s (want the old %s), then moved to %s", signedWhileTagAt, old, res.NewDigest)
+	}
+	fail := func(context.Context, name.Reference, string) error { return errors.New("key refused") }
+	down, err := Upgrade(context.Background(), client, UpgradeOptions{Ref: tag, Version: "v2.9.4", AllowDowngrade: true, Sign: fail}, quiet{})
+	if err == nil || !strings.Contains(err.Error(), "the tag was not moved") || down != nil {
+		t.Errorf("failed signature: %v", err)
+	}
+	if digestOf(t, reg.Host+"/flux-manifests:production") != res.NewDigest {
+		t.Error("the tag moved although signing failed")
 	}
 }

@@ -6,10 +6,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
 	"github.com/flux-oci/kubectl-flux-oci/pkg/apply"
+	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/bootstrap"
+	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
 )
 
 const bootstrapExample = `  # The RFC's story 1: components and cluster state from a registry
@@ -32,6 +35,7 @@ type BootstrapOptions struct {
 	g    *globals
 	f    *bootstrapFlags
 	opts bootstrap.Options
+	key  *signing.PrivateKey
 }
 
 func newBootstrapCmd(g *globals) *cobra.Command {
@@ -78,6 +82,28 @@ func (o *BootstrapOptions) Complete(c *cobra.Command) error {
 		return err
 	}
 	o.opts = *opts
+	switch o.f.sign {
+	case "":
+		if o.f.signing.Key != "" {
+			return usageErrorf("--key is only used with --sign; hint: add --sign cosign")
+		}
+		return nil
+	case "cosign":
+	default:
+		return usageErrorf("--sign %q is not supported; hint: use --sign cosign", o.f.sign)
+	}
+	if err := o.f.signing.Validate("kubectl flux-oci bootstrap … --sign cosign --key cosign.key"); err != nil {
+		return err
+	}
+	// Decrypted before anything else happens: a wrong password costs nothing.
+	if o.key, err = o.f.signing.LoadKey(o.g.streams.In, o.g.streams.ErrOut); err != nil {
+		return err
+	}
+	if len(o.opts.VerifyKey) == 0 && o.f.verifySecretRef == "" {
+		if o.opts.VerifyKey, err = o.key.Public.PEM(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -127,6 +153,33 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 	r := &bootstrap.Runner{
 		Opts: o.opts, ComponentsRegistry: compClient, ClusterRegistry: clusterClient,
 		Components: compApplier, Sync: syncApplier, Progress: &steps{progress: p}, DryRun: o.f.dryRun,
+	}
+	clientFor := func(ref name.Reference) *artifact.Client {
+		if ref.Context().Name() == o.opts.ComponentsRegistry.Ref.Context().Name() {
+			return compClient
+		}
+		return clusterClient
+	}
+	if o.key != nil {
+		r.Sign = func(ctx context.Context, ref name.Reference, digest string) error {
+			signed, err := o.f.signing.Sign(ctx, clientFor(ref), ref, digest, o.key)
+			if err == nil {
+				reportSigned(p, o.key, signed)
+			}
+			return err
+		}
+	}
+	if len(o.opts.VerifyKey) > 0 {
+		pub, err := signing.LoadPublicKey(o.opts.VerifyKey)
+		if err != nil {
+			return err
+		}
+		r.Verify = func(ctx context.Context, ref name.Reference, digest string) error {
+			c := clientFor(ref)
+			_, err := signing.Verify(ctx, ref.Context().Digest(digest), pub,
+				signing.WithRemoteOptions(c.RemoteOptions(ctx)...), signing.WithInsecure(c.Insecure()))
+			return err
+		}
 	}
 	start := time.Now()
 	sum, err := r.Run(ctx)

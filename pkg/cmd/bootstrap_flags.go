@@ -13,6 +13,7 @@ import (
 	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/bootstrap"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/components"
+	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/syncgen"
 )
 
@@ -35,6 +36,8 @@ type bootstrapFlags struct {
 	networkPolicy, watchAllNamespaces                               bool
 
 	verifyProvider, verifySecretRef, verifySubject, verifyIssuer string
+	sign, verifyKey                                              string
+	signing                                                      *SignFlags
 
 	interval              time.Duration
 	export, dryRun, force bool
@@ -43,7 +46,7 @@ type bootstrapFlags struct {
 func newBootstrapFlags() *bootstrapFlags {
 	d := components.Defaults(components.Latest())
 	return &bootstrapFlags{
-		registry: NewRegistryFlags(), clusterPath: "./", version: d.Version, registryPath: d.Registry,
+		registry: NewRegistryFlags(), signing: NewSignFlags(), clusterPath: "./", version: d.Version, registryPath: d.Registry,
 		clusterDomain: d.ClusterDomain, logLevel: d.LogLevel, componentsList: d.Components,
 		networkPolicy: d.NetworkPolicy, watchAllNamespaces: d.WatchAllNamespaces, interval: time.Minute,
 	}
@@ -75,6 +78,9 @@ func (f *bootstrapFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.verifySecretRef, "verify-secret-ref", "", "Secret with the cosign public keys or notation trust policy")
 	fs.StringVar(&f.verifySubject, "verify-subject", "", "keyless cosign: OIDC subject regexp")
 	fs.StringVar(&f.verifyIssuer, "verify-issuer", "", "keyless cosign: OIDC issuer regexp")
+	fs.StringVar(&f.sign, "sign", "", "sign both artifacts: cosign (with --key); the sources then verify them")
+	fs.StringVar(&f.verifyKey, "verify-key", "", "cosign.pub the sources verify with, stored in the "+bootstrap.VerifySecretName+" Secret (default with --sign: the public half of --key)")
+	f.signing.AddFlags(fs)
 	fs.DurationVar(&f.interval, "interval", f.interval, "how often Flux polls the registry")
 	fs.BoolVar(&f.export, "export", false, "print what would be pushed and applied (Secrets redacted); contact nothing")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "report what would change in the registry and the cluster, changing nothing")
@@ -147,6 +153,18 @@ func (f *bootstrapFlags) toOptions(ctx context.Context, in io.Reader, namespace 
 	}
 	if f.verifyProvider != "" {
 		opts.Verify = &syncgen.Verify{Provider: f.verifyProvider, SecretRef: f.verifySecretRef, Subject: f.verifySubject, Issuer: f.verifyIssuer}
+	}
+	if f.verifyKey != "" {
+		if f.verifySecretRef != "" {
+			return nil, usageErrorf("--verify-key and --verify-secret-ref are exclusive; hint: --verify-key makes the Secret for you")
+		}
+		pub, err := signing.LoadPublicKeyFile(f.verifyKey)
+		if err != nil {
+			return nil, usageError(fmt.Errorf("--verify-key: %w", err))
+		}
+		if opts.VerifyKey, err = pub.PEM(); err != nil {
+			return nil, err
+		}
 	}
 	if opts.ComponentsRegistry.Pull, err = f.stored(ctx, compRef.Context().RegistryStr(), f.pullUsername, f.pullPassword, f.registry, resolveStored); err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
 )
 
 func exportArgs(extra ...string) []string {
@@ -121,5 +123,33 @@ func TestBootstrapStoredCredentials(t *testing.T) {
 	}
 	if o.ClusterRegistry.Pull != nil {
 		t.Errorf("another registry got --url's credentials: %+v", o.ClusterRegistry.Pull)
+	}
+}
+
+func TestBootstrapVerifyKeyInExport(t *testing.T) {
+	pair, err := signing.GenerateKeyPair([]byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pub, key := filepath.Join(dir, "cosign.pub"), filepath.Join(dir, "cosign.key")
+	os.WriteFile(pub, pair.Public, 0o600)
+	os.WriteFile(key, pair.Private, 0o600)
+	for _, flags := range [][]string{{"--verify-key", pub}, {"--sign", "cosign", "--key", key}} {
+		t.Setenv(KeyPasswordEnv, "pw")
+		r := run(t, "", exportArgs(flags...)...).mustSucceed(t)
+		for _, w := range []string{"name: flux-verify", "cosign.pub: ", "verify:\n    provider: cosign\n    secretRef:\n      name: flux-verify"} {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("%v: export lacks %q", flags, w)
+			}
+		}
+	}
+	bad := run(t, "", exportArgs("--verify-key", pub, "--verify-secret-ref", "mine")...)
+	if bad.code != ExitUsage || !strings.Contains(bad.stderr, "exclusive") {
+		t.Errorf("--verify-key with --verify-secret-ref: exit %d %s", bad.code, bad.stderr)
+	}
+	t.Setenv(KeyPasswordEnv, "wrong")
+	if r := run(t, "", exportArgs("--sign", "cosign", "--key", key)...); r.code == 0 {
+		t.Error("a wrong key password was accepted")
 	}
 }

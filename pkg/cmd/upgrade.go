@@ -12,6 +12,7 @@ import (
 	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/bootstrap"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/components"
+	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
 )
 
 const upgradeExample = `  # From CI, with registry access only: rebuild for the newest embedded Flux
@@ -34,11 +35,14 @@ type UpgradeOptions struct {
 	ExpectDigest   string
 	DryRun         bool
 	Wait           bool
+	Sign           string
+	Signing        *SignFlags
 	ref            name.Tag
+	key            *signing.PrivateKey
 }
 
 func newUpgradeCmd(g *globals) *cobra.Command {
-	o := &UpgradeOptions{g: g, Registry: NewRegistryFlags()}
+	o := &UpgradeOptions{g: g, Registry: NewRegistryFlags(), Signing: NewSignFlags()}
 	c := &cobra.Command{
 		Use:   "upgrade --url oci://REG/REPO:TAG",
 		Short: "Upgrade Flux by rebuilding its components artifact in the registry",
@@ -66,6 +70,8 @@ Cluster access is needed only for --wait.`,
 	f.StringVar(&o.ExpectDigest, "expect-digest", "", "upgrade only if --url's tag points at this digest (sha256:…)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the object-level diff and push nothing")
 	f.BoolVar(&o.Wait, "wait", false, "wait until Flux applied the new revision and the controllers rolled out (needs cluster access)")
+	f.StringVar(&o.Sign, "sign", "", "sign the rebuilt artifact before moving the tag: cosign (with --key)")
+	o.Signing.AddFlags(f)
 	o.Registry.AddFlags(f)
 	return c
 }
@@ -92,6 +98,18 @@ func (o *UpgradeOptions) Validate() error {
 	if o.DryRun && o.Wait {
 		return usageErrorf("--dry-run and --wait are exclusive")
 	}
+	switch o.Sign {
+	case "":
+		if o.Signing.Key != "" {
+			return usageErrorf("--key is only used with --sign; hint: add --sign cosign")
+		}
+	case "cosign":
+		if err := o.Signing.Validate("kubectl flux-oci upgrade --url " + o.URL + " --sign cosign --key cosign.key"); err != nil {
+			return err
+		}
+	default:
+		return usageErrorf("--sign %q is not supported; hint: use --sign cosign", o.Sign)
+	}
 	return o.Registry.Validate()
 }
 
@@ -108,12 +126,26 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	regCtx, cancel := context.WithTimeout(ctx, o.Registry.Timeout)
-	defer cancel()
-	res, err := bootstrap.Upgrade(regCtx, client, bootstrap.UpgradeOptions{
+	uo := bootstrap.UpgradeOptions{
 		Ref: o.ref, Version: o.Version, AllowDowngrade: o.AllowDowngrade, ExpectDigest: o.ExpectDigest,
 		DryRun: o.DryRun, Created: sourceDateEpoch(),
-	}, &steps{progress: p})
+	}
+	if o.Sign != "" {
+		// Decrypted before anything is pushed: a wrong password costs nothing.
+		if o.key, err = o.Signing.LoadKey(o.g.streams.In, o.g.streams.ErrOut); err != nil {
+			return err
+		}
+		uo.Sign = func(ctx context.Context, ref name.Reference, digest string) error {
+			signed, err := o.Signing.Sign(ctx, client, ref, digest, o.key)
+			if err == nil {
+				reportSigned(p, o.key, signed)
+			}
+			return err
+		}
+	}
+	regCtx, cancel := context.WithTimeout(ctx, o.Registry.Timeout)
+	defer cancel()
+	res, err := bootstrap.Upgrade(regCtx, client, uo, &steps{progress: p})
 	if err != nil {
 		return err
 	}

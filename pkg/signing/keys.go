@@ -134,3 +134,8 @@ func newPublicKey(pub crypto.PublicKey) (*PublicKey, error) {
 	sum := sha256.Sum256(der)
 	return &PublicKey{key: pub, verifier: v, ID: hex.EncodeToString(sum[:8])}, nil
 }
+
+// PEM renders the key as cosign.pub does, for the cluster's verify Secret.
+func (k *PublicKey) PEM() ([]byte, error) {
+	return cryptoutils.MarshalPublicKeyToPEM(k.key)
+}
