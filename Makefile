@@ -18,7 +18,7 @@ demo: build sandbox ## The quick start: sandbox, bootstrap, push a fleet, watch 
 unit: ## Unit tests (in-process registry, no cluster).
 	$(GO) test -count=1 ./...
 
-test: check manifests-check unit e2e ## Every test: static checks, embedded manifests current, unit, then end-to-end on the local sandbox.
+test: check manifests-check krew-check unit e2e ## Every test: static checks, embedded manifests current, unit, then end-to-end on the local sandbox.
 
 check: ## gofmt and go vet must be clean.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -33,4 +33,5 @@ fmt:
 -include hack/testbed.mk
 -include hack/manifests.mk
 -include hack/signing.mk
+-include hack/krew.mk
 -include hack/bench.mk
