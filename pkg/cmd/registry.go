@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/pflag"
 
 	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
@@ -110,4 +111,17 @@ func (f *RegistryFlags) NewClient(ctx context.Context, log func(string, ...any))
 		return nil, err
 	}
 	return artifact.New(artifact.Options{Transport: rt, Keychain: keychain, Insecure: f.AllowInsecureHTTP}), nil
+}
+
+// CompleteArtifact resolves the password and parses url: the start of every
+// verb that reads one artifact.
+func (f *RegistryFlags) CompleteArtifact(in io.Reader, url string) (name.Reference, error) {
+	if err := f.Complete(in); err != nil {
+		return nil, err
+	}
+	ref, err := artifact.ParseURL(url, f.AllowInsecureHTTP)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return ref, nil
 }

@@ -49,12 +49,9 @@ func newTagCmd(g *globals) *cobra.Command {
 
 func (o *TagOptions) Complete(args []string) error {
 	o.URL = args[0]
-	if err := o.Registry.Complete(o.g.streams.In); err != nil {
-		return err
-	}
-	ref, err := artifact.ParseURL(o.URL, o.Registry.AllowInsecureHTTP)
+	ref, err := o.Registry.CompleteArtifact(o.g.streams.In, o.URL)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	o.ref = ref
 	return nil
