@@ -15,7 +15,6 @@ import (
 	"github.com/flux-oci/kubectl-flux-oci/pkg/archive"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/gitinfo"
-	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
 )
 
 const pushExample = `  # Push a directory; source and revision come from its git checkout
@@ -26,7 +25,10 @@ const pushExample = `  # Push a directory; source and revision come from its git
     --username ci --password-stdin -o json
 
   # Push and sign with a cosign key (password from COSIGN_PASSWORD)
-  kubectl flux-oci push oci://ghcr.io/org/fleet:v1.2.0 --path ./clusters --sign cosign --key cosign.key`
+  kubectl flux-oci push oci://ghcr.io/org/fleet:v1.2.0 --path ./clusters --sign cosign --key cosign.key
+
+  # Push and sign with notation: a code-signing key and its certificate chain
+  kubectl flux-oci push oci://ghcr.io/org/fleet:v1.2.0 --path ./clusters --sign notation --key leaf.key --cert leaf-chain.pem`
 
 // PushOptions holds what push needs.
 type PushOptions struct {
@@ -44,7 +46,7 @@ type PushOptions struct {
 	NoSourceIgnore  bool
 	ResolveSymlinks bool
 	Output          string
-	// Sign names the signer: cosign, or empty for no signature.
+	// Sign names the signer: cosign, notation, or empty for no signature.
 	Sign string
 
 	tag  name.Tag
@@ -81,8 +83,8 @@ func newPushCmd(g *globals) *cobra.Command {
 	f.StringVarP(&o.Output, "output", "o", "", "output format: json")
 	f.Bool("reproducible", true, "accepted for `flux push artifact` compatibility; pushes are always reproducible")
 	f.MarkHidden("reproducible")
-	f.StringVar(&o.Sign, "sign", "", "sign the pushed artifact: cosign (with --key)")
-	o.Signing.AddFlags(f)
+	f.StringVar(&o.Sign, "sign", "", "sign the pushed artifact: cosign (with --key) or notation (with --key and --cert)")
+	o.Signing.AddFlagsWithNotation(f)
 	o.Registry.AddFlags(f)
 	return c
 }
@@ -154,15 +156,19 @@ func (o *PushOptions) Validate() error {
 	}
 	switch o.Sign {
 	case "":
-		if o.Signing.Key != "" {
-			return usageErrorf("--key is only used with --sign; hint: add --sign cosign")
+		if o.Signing.Key != "" || o.Signing.Cert != "" {
+			return usageErrorf("--key and --cert are only used with --sign; hint: add --sign cosign, or --sign notation with --cert")
 		}
-	case "cosign":
-		if err := o.Signing.Validate("kubectl flux-oci push " + o.URL + " --path DIR --sign cosign --key cosign.key"); err != nil {
+	case ProviderCosign:
+		if err := o.Signing.ValidateFor(o.Sign, "kubectl flux-oci push "+o.URL+" --path DIR --sign cosign --key cosign.key"); err != nil {
+			return err
+		}
+	case ProviderNotation:
+		if err := o.Signing.ValidateFor(o.Sign, "kubectl flux-oci push "+o.URL+" --path DIR --sign notation --key leaf.key --cert leaf-chain.pem"); err != nil {
 			return err
 		}
 	default:
-		return usageErrorf("--sign %q is not supported; hint: use --sign cosign", o.Sign)
+		return usageErrorf("--sign %q is not supported; hint: use --sign cosign or --sign notation", o.Sign)
 	}
 	return o.Registry.Validate()
 }
@@ -193,12 +199,12 @@ func (o *PushOptions) Run(ctx context.Context) error {
 	if o.Registry.Password != "" {
 		p.Warningf("--password is visible to other users of this machine; prefer --password-stdin or $%s", PasswordEnv)
 	}
-	// The key is decrypted first: a wrong password must not leave an
-	// unsigned artifact behind.
-	var key *signing.PrivateKey
+	// The key is loaded first: a wrong password or a bad certificate chain
+	// must not leave an unsigned artifact behind.
+	var key *signingKey
 	if o.Sign != "" {
 		var err error
-		if key, err = o.Signing.LoadKey(o.g.streams.In, o.g.streams.ErrOut); err != nil {
+		if key, err = o.Signing.LoadSigner(o.Sign, o.g.streams.In, o.g.streams.ErrOut); err != nil {
 			return err
 		}
 	}
@@ -232,18 +238,26 @@ func (o *PushOptions) Run(ctx context.Context) error {
 	p.Successf("pushed %s (tags: %s)", url, strings.Join(pushed.Tags, ", "))
 	result := pushResult{URL: url, Repository: pushed.Repository, Tag: o.tag.TagStr(), Digest: pushed.Digest, Tags: pushed.Tags}
 	if key != nil {
-		signed, err := o.Signing.Sign(ctx, client, o.tag, pushed.Digest, key)
+		signed, err := o.Signing.SignWith(ctx, client, o.Registry, p.V(6), o.tag, pushed.Digest, key)
 		if err != nil {
-			return fmt.Errorf("%s was pushed but not signed: %w; hint: kubectl flux-oci sign %s --key %s", url, err, url, o.Signing.Key)
+			return fmt.Errorf("%s was pushed but not signed: %w; hint: %s", url, err, o.signHint(url))
 		}
-		reportSigned(p, key, signed)
-		result.Signature = &signatureResult{Format: string(signed.Format), Location: signed.Location, KeyID: key.Public.ID}
+		reportSignedBy(p, key, signed)
+		result.Signature = &signatureResult{Format: string(signed.Format), Location: signed.Location, KeyID: key.ID()}
 	}
 	if o.Output == "json" {
 		return writeJSON(o.g.streams.Out, result)
 	}
 	fmt.Fprintln(o.g.streams.Out, url)
 	return nil
+}
+
+// signHint is the command that signs the pushed artifact afterwards.
+func (o *PushOptions) signHint(url string) string {
+	if o.Sign == ProviderNotation {
+		return fmt.Sprintf("kubectl flux-oci sign %s --sign notation --key %s --cert %s", url, o.Signing.Key, o.Signing.Cert)
+	}
+	return fmt.Sprintf("kubectl flux-oci sign %s --key %s", url, o.Signing.Key)
 }
 
 func humanBytes(n int64) string {

@@ -14,7 +14,10 @@ const signExample = `  # Sign a pushed artifact with a cosign key (password from
   kubectl flux-oci sign oci://ghcr.io/org/fleet:v1.2.0 --key cosign.key
 
   # Store a sigstore bundle (OCI referrer) instead of the .sig tag
-  kubectl flux-oci sign oci://ghcr.io/org/fleet@sha256:… --key cosign.key --signature-format bundle`
+  kubectl flux-oci sign oci://ghcr.io/org/fleet@sha256:… --key cosign.key --signature-format bundle
+
+  # Sign with notation: a code-signing key and its certificate chain (leaf first, root CA last)
+  kubectl flux-oci sign oci://ghcr.io/org/fleet:v1.2.0 --sign notation --key leaf.key --cert leaf-chain.pem`
 
 // SignOptions holds what sign needs.
 type SignOptions struct {
@@ -22,17 +25,23 @@ type SignOptions struct {
 	Registry *RegistryFlags
 	Signing  *SignFlags
 	URL      string
-	ref      name.Reference
+	// Sign is the provider, cosign by default. It is --sign, as on push,
+	// so a push --sign … command line becomes a sign command line by
+	// changing the verb; --provider already names the registry's
+	// authentication provider on every verb, as in flux push artifact.
+	Sign string
+	ref  name.Reference
 }
 
 func newSignCmd(g *globals) *cobra.Command {
-	o := &SignOptions{g: g, Registry: NewRegistryFlags(), Signing: NewSignFlags()}
+	o := &SignOptions{g: g, Registry: NewRegistryFlags(), Signing: NewSignFlags(), Sign: ProviderCosign}
 	c := &cobra.Command{
 		Use:   "sign oci://HOST/REPO:TAG --key cosign.key",
-		Short: "Sign an artifact with a cosign key, for OCIRepository spec.verify",
-		Long: "Sign makes a cosign signature of the artifact's digest with a private key and stores it in the registry next to it.\n" +
-			"Nothing is sent anywhere else: no transparency log, no certificate authority. Flux verifies it with the public key\n" +
-			"(OCIRepository spec.verify.provider: cosign); check it first with kubectl flux-oci verify.",
+		Short: "Sign an artifact with a cosign key or a notation certificate, for OCIRepository spec.verify",
+		Long: "Sign makes a signature of the artifact's digest with a private key and stores it in the registry next to it:\n" +
+			"cosign (the default) with a cosign key pair, or notation (--sign notation) with a key and its X.509 certificate chain.\n" +
+			"Nothing is sent anywhere else: no transparency log, no timestamp authority. Flux verifies it with spec.verify\n" +
+			"(provider cosign with the public key, or notation with a trust policy and the CA); check it first with kubectl flux-oci verify.",
 		Example: signExample,
 		Args:    exactArgs(1, "one artifact URL"),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -45,7 +54,8 @@ func newSignCmd(g *globals) *cobra.Command {
 			return o.Run(c.Context())
 		},
 	}
-	o.Signing.AddFlags(c.Flags())
+	c.Flags().StringVar(&o.Sign, "sign", o.Sign, "signature provider: cosign (--key cosign.key) or notation (--key and --cert)")
+	o.Signing.AddFlagsWithNotation(c.Flags())
 	o.Registry.AddFlags(c.Flags())
 	return c
 }
@@ -66,7 +76,11 @@ func (o *SignOptions) Complete(args []string) error {
 
 // Validate checks the flags before anything is read or sent.
 func (o *SignOptions) Validate() error {
-	if err := o.Signing.Validate("kubectl flux-oci sign " + o.URL + " --key cosign.key"); err != nil {
+	example := "kubectl flux-oci sign " + o.URL + " --key cosign.key"
+	if o.Sign == ProviderNotation {
+		example = "kubectl flux-oci sign " + o.URL + " --sign notation --key leaf.key --cert leaf-chain.pem"
+	}
+	if err := o.Signing.ValidateFor(o.Sign, example); err != nil {
 		return err
 	}
 	return o.Registry.Validate()
@@ -77,7 +91,7 @@ func (o *SignOptions) Run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Registry.Timeout)
 	defer cancel()
 	p := o.g.progress()
-	key, err := o.Signing.LoadKey(o.g.streams.In, o.g.streams.ErrOut)
+	key, err := o.Signing.LoadSigner(o.Sign, o.g.streams.In, o.g.streams.ErrOut)
 	if err != nil {
 		return err
 	}
@@ -89,11 +103,11 @@ func (o *SignOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	signed, err := o.Signing.Sign(ctx, client, o.ref, info.Digest, key)
+	signed, err := o.Signing.SignWith(ctx, client, o.Registry, p.V(6), o.ref, info.Digest, key)
 	if err != nil {
 		return err
 	}
-	reportSigned(p, key, signed)
+	reportSignedBy(p, key, signed)
 	fmt.Fprintf(o.g.streams.Out, "oci://%s@%s\n", o.ref.Context().Name(), info.Digest)
 	return nil
 }

@@ -2,14 +2,21 @@ package signing
 
 import "fmt"
 
-// UnsignedError means the artifact carries no cosign signature at all:
-// neither a sigstore bundle referrer nor a sha256-<digest>.sig tag.
+// UnsignedError means the artifact carries no signature of the provider
+// at all: for cosign neither a sigstore bundle referrer nor a
+// sha256-<digest>.sig tag, for notation no referrer of artifactType
+// application/vnd.cncf.notary.signature.
 type UnsignedError struct {
 	// Ref is the artifact, host/repo@sha256:….
 	Ref string
+	// Provider is notation, or empty for cosign.
+	Provider string
 }
 
 func (e *UnsignedError) Error() string {
+	if e.Provider == "notation" {
+		return fmt.Sprintf("%s has no notation signature (no referrer of artifactType application/vnd.cncf.notary.signature); hint: sign it with kubectl flux-oci sign --sign notation --key leaf.key --cert leaf-chain.pem, or push with --sign notation", e.Ref)
+	}
 	return fmt.Sprintf("%s has no cosign signature (no sigstore bundle referrer, no .sig tag); hint: sign it with kubectl flux-oci sign --key cosign.key, or push with --sign cosign", e.Ref)
 }
 

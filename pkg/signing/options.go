@@ -2,7 +2,9 @@ package signing
 
 import (
 	"fmt"
+	"net/http"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	ociremote "github.com/sigstore/cosign/v3/pkg/oci/remote"
@@ -40,6 +42,10 @@ type options struct {
 	format   Format
 	remote   []remote.Option
 	insecure bool
+	// transport and keychain serve notation, which talks to the registry
+	// through oras-go (as source-controller does), not go-containerregistry.
+	transport http.RoundTripper
+	keychain  authn.Keychain
 }
 
 // WithFormat selects the signature format Sign writes (default FormatSig).
@@ -50,6 +56,14 @@ func WithFormat(f Format) Option { return func(o *options) { o.format = f } }
 // registry request.
 func WithRemoteOptions(opts ...remote.Option) Option {
 	return func(o *options) { o.remote = append(o.remote, opts...) }
+}
+
+// WithRegistryHTTP gives notation signing and verification the transport
+// (TLS, retries, user agent) and the credentials the rest of the plugin
+// uses; oras-go cannot take go-containerregistry's remote options. Without
+// it, notation uses http.DefaultTransport and no credentials.
+func WithRegistryHTTP(rt http.RoundTripper, keychain authn.Keychain) Option {
+	return func(o *options) { o.transport, o.keychain = rt, keychain }
 }
 
 // WithInsecure allows plain HTTP for the references cosign derives (the

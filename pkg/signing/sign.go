@@ -1,12 +1,15 @@
-// Package signing signs Flux artifacts with cosign keys and verifies them
-// by the rules source-controller applies to an OCIRepository with
-// spec.verify.provider: cosign and a Secret of public keys. It is the only
-// package that imports sigstore and cosign.
+// Package signing signs Flux artifacts with cosign keys or notation
+// certificates and verifies them by the rules source-controller applies to
+// an OCIRepository with spec.verify.provider: cosign (a Secret of public
+// keys) or notation (a Secret with a trust policy and CA certificates). It
+// is the only package that imports sigstore, cosign, notation-go and
+// oras-go.
 //
 // Everything is key-based and offline: nothing is uploaded to a
-// transparency log and nothing but the registry is contacted, because
-// source-controller ignores the transparency log when it verifies with a
-// public key.
+// transparency log, no timestamp authority is asked, and nothing but the
+// registry is contacted, because source-controller ignores the
+// transparency log when it verifies with a public key and needs no
+// timestamp for a notation trust policy without a tsa trust store.
 package signing
 
 import (

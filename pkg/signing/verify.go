@@ -26,8 +26,11 @@ type Verified struct {
 	Format Format
 	// Signatures is how many signatures verified with the key.
 	Signatures int
-	// KeyID identifies the public key.
+	// KeyID identifies the public key (cosign) or the signing
+	// certificate (notation).
 	KeyID string
+	// Signer is the subject of the signing certificate (notation only).
+	Signer string
 }
 
 // Verify checks that ref carries a cosign signature by pub, applying the
