@@ -25,8 +25,8 @@ const (
 	FieldManager = "kustomize-controller"
 	// SyncFieldManager owns the objects only the CLI writes.
 	SyncFieldManager = "kubectl-flux-oci"
-	// VerifySecretName holds the cosign public key both sources verify
-	// with; source-controller tries every key ending in .pub.
+	// VerifySecretName holds what both sources verify with: cosign keys
+	// (every key ending in .pub) or notation's trust policy and CAs.
 	VerifySecretName = "flux-verify"
 	// OptionsAnnotation records how the components artifact was built, so
 	// upgrade can rebuild it for another Flux version.
@@ -56,9 +56,11 @@ type Options struct {
 	ClusterPath        string
 	ClusterSemVer      string
 	Verify             *syncgen.Verify
-	// VerifyKey is a cosign public key (PEM): it is stored in the
-	// VerifySecretName Secret and both sources verify against it.
-	VerifyKey []byte
+	// VerifyProvider (cosign or notation) with VerifySecret, the data of the
+	// VerifySecretName Secret (cosign.pub, or notation's trustpolicy.json
+	// and CA certificates): both sources verify against it.
+	VerifyProvider string
+	VerifySecret   map[string][]byte
 
 	// Interval is how often sources are polled; the Kustomizations
 	// reconcile on their own, slower intervals.

@@ -29,7 +29,7 @@ func (r *Runner) componentsSync() ([]*unstructured.Unstructured, error) {
 	s.Path = "./" + components.DirName
 	s.Prune = true
 	objs, err := syncgen.Objects(s)
-	if err != nil || len(o.VerifyKey) == 0 {
+	if err != nil || len(o.VerifySecret) == 0 {
 		return objs, err
 	}
 	// Created with the first source, before either OCIRepository needs it.
@@ -37,12 +37,15 @@ func (r *Runner) componentsSync() ([]*unstructured.Unstructured, error) {
 }
 
 func verifySecret(o Options) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: map[string]any{
+	data := map[string]any{}
+	for k, v := range o.VerifySecret {
+		data[k] = base64.StdEncoding.EncodeToString(v)
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
 		"metadata": map[string]any{"name": VerifySecretName, "namespace": o.Components.Namespace},
-		"data":     map[string]any{"cosign.pub": base64.StdEncoding.EncodeToString(o.VerifyKey)},
+		"data":     data,
 	}}
-	return u
 }
 
 func (r *Runner) clusterSync() ([]*unstructured.Unstructured, error) {
@@ -67,8 +70,8 @@ func base(name string, o Options, reg Registry) syncgen.Sync {
 		SourceInterval: o.Interval, Interval: kustomizationInterval, RetryInterval: retryInterval,
 		Provider: reg.Provider, CA: reg.CA, Insecure: reg.Insecure, Verify: o.Verify,
 	}
-	if len(o.VerifyKey) > 0 {
-		s.Verify = &syncgen.Verify{Provider: "cosign", SecretRef: VerifySecretName}
+	if len(o.VerifySecret) > 0 {
+		s.Verify = &syncgen.Verify{Provider: o.VerifyProvider, SecretRef: VerifySecretName}
 	}
 	if reg.Pull != nil {
 		s.SecretName, s.Credentials = name, reg.Pull

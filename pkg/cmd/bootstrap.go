@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"time"
@@ -35,7 +36,7 @@ type BootstrapOptions struct {
 	g    *globals
 	f    *bootstrapFlags
 	opts bootstrap.Options
-	key  *signing.PrivateKey
+	key  *signingKey
 }
 
 func newBootstrapCmd(g *globals) *cobra.Command {
@@ -84,27 +85,34 @@ func (o *BootstrapOptions) Complete(c *cobra.Command) error {
 	o.opts = *opts
 	switch o.f.sign {
 	case "":
-		if o.f.signing.Key != "" {
-			return usageErrorf("--key is only used with --sign; hint: add --sign cosign")
+		if o.f.signing.Key != "" || o.f.signing.Cert != "" {
+			return usageErrorf("--key and --cert are only used with --sign; hint: add --sign cosign or --sign notation")
 		}
 		return nil
-	case "cosign":
+	case ProviderCosign, ProviderNotation:
 	default:
-		return usageErrorf("--sign %q is not supported; hint: use --sign cosign", o.f.sign)
+		return usageErrorf("--sign %q is not supported; hint: use --sign cosign or --sign notation", o.f.sign)
 	}
-	if err := o.f.signing.Validate("kubectl flux-oci bootstrap … --sign cosign --key cosign.key"); err != nil {
+	if err := o.f.signing.ValidateFor(o.f.sign, "kubectl flux-oci bootstrap … --sign "+o.f.sign+" --key KEY"); err != nil {
 		return err
 	}
-	// Decrypted before anything else happens: a wrong password costs nothing.
-	if o.key, err = o.f.signing.LoadKey(o.g.streams.In, o.g.streams.ErrOut); err != nil {
+	// Loaded (and decrypted) before anything else: a wrong password costs nothing.
+	if o.key, err = o.f.signing.LoadSigner(o.f.sign, o.g.streams.In, o.g.streams.ErrOut); err != nil {
 		return err
 	}
-	if len(o.opts.VerifyKey) == 0 && o.f.verifySecretRef == "" {
-		if o.opts.VerifyKey, err = o.key.Public.PEM(); err != nil {
-			return err
-		}
+	if len(o.opts.VerifySecret) > 0 || o.f.verifySecretRef != "" {
+		return nil // the user said what the sources verify with
 	}
-	return nil
+	// By default the sources verify with what signs.
+	if o.f.sign == ProviderNotation {
+		root := o.key.notation.Chain[len(o.key.notation.Chain)-1]
+		o.opts.VerifyProvider = ProviderNotation
+		o.opts.VerifySecret, err = notationSecret(&o.opts, [][]byte{pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw})})
+		return err
+	}
+	pub, err := o.key.cosign.Public.PEM()
+	o.opts.VerifyProvider, o.opts.VerifySecret = ProviderCosign, map[string][]byte{"cosign.pub": pub}
+	return err
 }
 
 // Validate checks the options before anything is contacted.
@@ -160,25 +168,24 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 		}
 		return clusterClient
 	}
+	flagsFor := func(ref name.Reference) *RegistryFlags {
+		if clientFor(ref) == compClient {
+			return o.f.registry
+		}
+		return o.f.clusterRegistryFlags()
+	}
 	if o.key != nil {
 		r.Sign = func(ctx context.Context, ref name.Reference, digest string) error {
-			signed, err := o.f.signing.Sign(ctx, clientFor(ref), ref, digest, o.key)
+			signed, err := o.f.signing.SignWith(ctx, clientFor(ref), flagsFor(ref), p.V(6), ref, digest, o.key)
 			if err == nil {
-				reportSigned(p, o.key, signed)
+				reportSignedBy(p, o.key, signed)
 			}
 			return err
 		}
 	}
-	if len(o.opts.VerifyKey) > 0 {
-		pub, err := signing.LoadPublicKey(o.opts.VerifyKey)
-		if err != nil {
-			return err
-		}
+	if len(o.opts.VerifySecret) > 0 {
 		r.Verify = func(ctx context.Context, ref name.Reference, digest string) error {
-			c := clientFor(ref)
-			_, err := signing.Verify(ctx, ref.Context().Digest(digest), pub,
-				signing.WithRemoteOptions(c.RemoteOptions(ctx)...), signing.WithInsecure(c.Insecure()))
-			return err
+			return o.verify(ctx, clientFor(ref), flagsFor(ref), ref.Context().Digest(digest))
 		}
 	}
 	start := time.Now()
@@ -220,4 +227,26 @@ type steps struct {
 func (s *steps) Step(format string, args ...any) {
 	s.n++
 	s.Actionf("[%d] "+format, append([]any{s.n}, args...)...)
+}
+
+// verify checks an artifact with what the cluster will verify it with.
+func (o *BootstrapOptions) verify(ctx context.Context, c *artifact.Client, reg *RegistryFlags, ref name.Digest) error {
+	if o.opts.VerifyProvider == ProviderNotation {
+		trust, err := signing.NotationTrustFromSecret(o.opts.VerifySecret)
+		if err != nil {
+			return err
+		}
+		opts, err := notationRegistryOptions(ctx, reg, nil)
+		if err != nil {
+			return err
+		}
+		_, err = signing.VerifyNotation(ctx, ref, trust, opts...)
+		return err
+	}
+	pub, err := signing.LoadPublicKey(o.opts.VerifySecret["cosign.pub"])
+	if err != nil {
+		return err
+	}
+	_, err = signing.Verify(ctx, ref, pub, signing.WithRemoteOptions(c.RemoteOptions(ctx)...), signing.WithInsecure(c.Insecure()))
+	return err
 }

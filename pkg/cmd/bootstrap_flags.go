@@ -37,6 +37,7 @@ type bootstrapFlags struct {
 
 	verifyProvider, verifySecretRef, verifySubject, verifyIssuer string
 	sign, verifyKey                                              string
+	verifyNotationCA                                             []string
 	signing                                                      *SignFlags
 
 	interval              time.Duration
@@ -78,9 +79,10 @@ func (f *bootstrapFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.verifySecretRef, "verify-secret-ref", "", "Secret with the cosign public keys or notation trust policy")
 	fs.StringVar(&f.verifySubject, "verify-subject", "", "keyless cosign: OIDC subject regexp")
 	fs.StringVar(&f.verifyIssuer, "verify-issuer", "", "keyless cosign: OIDC issuer regexp")
-	fs.StringVar(&f.sign, "sign", "", "sign both artifacts: cosign (with --key); the sources then verify them")
-	fs.StringVar(&f.verifyKey, "verify-key", "", "cosign.pub the sources verify with, stored in the "+bootstrap.VerifySecretName+" Secret (default with --sign: the public half of --key)")
-	f.signing.AddFlags(fs)
+	fs.StringVar(&f.sign, "sign", "", "sign both artifacts: cosign (with --key) or notation (with --key and --cert); the sources then verify them")
+	fs.StringVar(&f.verifyKey, "verify-key", "", "cosign.pub the sources verify with, stored in the "+bootstrap.VerifySecretName+" Secret (default with --sign cosign: the public half of --key)")
+	fs.StringSliceVar(&f.verifyNotationCA, "verify-notation-ca", nil, "notation: CA certificates (PEM) the sources trust, under a strict trust policy (default with --sign notation: the root of --cert)")
+	f.signing.AddFlagsWithNotation(fs)
 	fs.DurationVar(&f.interval, "interval", f.interval, "how often Flux polls the registry")
 	fs.BoolVar(&f.export, "export", false, "print what would be pushed and applied (Secrets redacted); contact nothing")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "report what would change in the registry and the cluster, changing nothing")
@@ -162,9 +164,25 @@ func (f *bootstrapFlags) toOptions(ctx context.Context, in io.Reader, namespace 
 		if err != nil {
 			return nil, usageError(fmt.Errorf("--verify-key: %w", err))
 		}
-		if opts.VerifyKey, err = pub.PEM(); err != nil {
+		pem, err := pub.PEM()
+		if err != nil {
 			return nil, err
 		}
+		opts.VerifyProvider, opts.VerifySecret = ProviderCosign, map[string][]byte{"cosign.pub": pem}
+	}
+	if len(f.verifyNotationCA) > 0 {
+		var cas [][]byte
+		for _, file := range f.verifyNotationCA {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return nil, usageErrorf("--verify-notation-ca: %v", err)
+			}
+			cas = append(cas, data)
+		}
+		if opts.VerifySecret, err = notationSecret(opts, cas); err != nil {
+			return nil, usageError(fmt.Errorf("--verify-notation-ca: %w", err))
+		}
+		opts.VerifyProvider = ProviderNotation
 	}
 	if opts.ComponentsRegistry.Pull, err = f.stored(ctx, compRef.Context().RegistryStr(), f.pullUsername, f.pullPassword, f.registry, resolveStored); err != nil {
 		return nil, err
@@ -207,4 +225,14 @@ func sourceDateEpoch() time.Time {
 		return time.Unix(s, 0).UTC()
 	}
 	return time.Unix(0, 0).UTC()
+}
+
+// notationSecret is the verify Secret for notation: a strict trust policy
+// scoped to both repositories, and the CAs.
+func notationSecret(o *bootstrap.Options, cas [][]byte) (map[string][]byte, error) {
+	policy, err := signing.DefaultNotationTrustPolicy(o.ComponentsRegistry.Ref.Context().Name(), o.ClusterRegistry.Ref.Context().Name())
+	if err != nil {
+		return nil, err
+	}
+	return signing.NotationSecretData(policy, cas...)
 }

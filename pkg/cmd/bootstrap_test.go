@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
+	"github.com/flux-oci/kubectl-flux-oci/pkg/signing/notationtest"
 )
 
 func exportArgs(extra ...string) []string {
@@ -151,5 +152,21 @@ func TestBootstrapVerifyKeyInExport(t *testing.T) {
 	t.Setenv(KeyPasswordEnv, "wrong")
 	if r := run(t, "", exportArgs("--sign", "cosign", "--key", key)...); r.code == 0 {
 		t.Error("a wrong key password was accepted")
+	}
+}
+
+func TestBootstrapNotationInExport(t *testing.T) {
+	ca := notationtest.NewCA(t, "e2e CA")
+	files := ca.Issue(t, "flux-oci signer", notationtest.LeafOptions{}).Write(t, ca)
+	for _, flags := range [][]string{{"--sign", "notation", "--key", files.Key, "--cert", files.Chain}, {"--verify-notation-ca", files.CA}} {
+		r := run(t, "", exportArgs(flags...)...).mustSucceed(t)
+		for _, w := range []string{"name: flux-verify", "trustpolicy.json: ", "ca.crt: ", "verify:\n    provider: notation\n    secretRef:\n      name: flux-verify"} {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("%v: export lacks %q", flags, w)
+			}
+		}
+	}
+	if r := run(t, "", exportArgs("--sign", "notation", "--key", files.Key)...); r.code != ExitUsage || !strings.Contains(r.stderr, "--cert") {
+		t.Errorf("--sign notation without --cert: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -2,9 +2,13 @@ package signing
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -22,9 +26,6 @@ func (o options) orasRepository(ref name.Reference) (*oras.Repository, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", ref.Context().Name(), err)
 	}
-	// oras-go has no loopback rule of its own; go-containerregistry, which
-	// the rest of the plugin uses, picks plain HTTP for loopback hosts.
-	repo.PlainHTTP = o.insecure || isLoopbackHost(ref.Context().RegistryStr())
 	cred, err := orasCredential(o.keychain, ref.Context())
 	if err != nil {
 		return nil, fmt.Errorf("credentials for %s: %w", ref.Context().RegistryStr(), err)
@@ -33,6 +34,12 @@ func (o options) orasRepository(ref name.Reference) (*oras.Repository, error) {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
+	// oras-go takes one scheme up front. Where plain HTTP is allowed
+	// (loopback, or insecure), do what go-containerregistry does for the
+	// rest of the plugin: HTTPS first, plain HTTP only if the server does
+	// not speak TLS. A loopback registry may well have TLS.
+	host := ref.Context().RegistryStr()
+	repo.PlainHTTP = (o.insecure || isLoopbackHost(host)) && speaksPlainHTTP(rt, host)
 	repo.Client = &orasauth.Client{
 		Client:     &http.Client{Transport: rt},
 		Credential: cred,
@@ -58,6 +65,21 @@ func orasCredential(kc authn.Keychain, res authn.Resource) (orasauth.CredentialF
 	}
 	cred := orasauth.Credential{Username: cfg.Username, Password: cfg.Password, RefreshToken: cfg.IdentityToken, AccessToken: cfg.RegistryToken}
 	return func(context.Context, string) (orasauth.Credential, error) { return cred, nil }, nil
+}
+
+// speaksPlainHTTP reports whether host answers HTTPS with a plain-HTTP
+// response, the one sign that TLS is not spoken there.
+func speaksPlainHTTP(rt http.RoundTripper, host string) bool {
+	client := &http.Client{Transport: rt, Timeout: 10 * time.Second}
+	resp, err := client.Get("https://" + host + "/v2/")
+	if err == nil {
+		resp.Body.Close()
+		return false
+	}
+	// net/http says so in words when it sees an HTTP answer to a TLS
+	// hello; other stacks surface the raw record header.
+	var rh tls.RecordHeaderError
+	return errors.As(err, &rh) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
 }
 
 func isLoopbackHost(hostport string) bool {
