@@ -12,7 +12,6 @@ import (
 	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/bootstrap"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/components"
-	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
 )
 
 const upgradeExample = `  # From CI, with registry access only: rebuild for the newest embedded Flux
@@ -38,7 +37,7 @@ type UpgradeOptions struct {
 	Sign           string
 	Signing        *SignFlags
 	ref            name.Tag
-	key            *signing.PrivateKey
+	key            *signingKey
 }
 
 func newUpgradeCmd(g *globals) *cobra.Command {
@@ -70,8 +69,8 @@ Cluster access is needed only for --wait.`,
 	f.StringVar(&o.ExpectDigest, "expect-digest", "", "upgrade only if --url's tag points at this digest (sha256:…)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the object-level diff and push nothing")
 	f.BoolVar(&o.Wait, "wait", false, "wait until Flux applied the new revision and the controllers rolled out (needs cluster access)")
-	f.StringVar(&o.Sign, "sign", "", "sign the rebuilt artifact before moving the tag: cosign (with --key)")
-	o.Signing.AddFlags(f)
+	f.StringVar(&o.Sign, "sign", "", "sign the rebuilt artifact before moving the tag: cosign (with --key) or notation (with --key and --cert)")
+	o.Signing.AddFlagsWithNotation(f)
 	o.Registry.AddFlags(f)
 	return c
 }
@@ -100,15 +99,15 @@ func (o *UpgradeOptions) Validate() error {
 	}
 	switch o.Sign {
 	case "":
-		if o.Signing.Key != "" {
-			return usageErrorf("--key is only used with --sign; hint: add --sign cosign")
+		if o.Signing.Key != "" || o.Signing.Cert != "" {
+			return usageErrorf("--key and --cert are only used with --sign; hint: add --sign cosign or --sign notation")
 		}
-	case "cosign":
-		if err := o.Signing.Validate("kubectl flux-oci upgrade --url " + o.URL + " --sign cosign --key cosign.key"); err != nil {
+	case ProviderCosign, ProviderNotation:
+		if err := o.Signing.ValidateFor(o.Sign, "kubectl flux-oci upgrade --url "+o.URL+" --sign "+o.Sign+" --key KEY"); err != nil {
 			return err
 		}
 	default:
-		return usageErrorf("--sign %q is not supported; hint: use --sign cosign", o.Sign)
+		return usageErrorf("--sign %q is not supported; hint: use --sign cosign or --sign notation", o.Sign)
 	}
 	return o.Registry.Validate()
 }
@@ -132,13 +131,13 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	}
 	if o.Sign != "" {
 		// Decrypted before anything is pushed: a wrong password costs nothing.
-		if o.key, err = o.Signing.LoadKey(o.g.streams.In, o.g.streams.ErrOut); err != nil {
+		if o.key, err = o.Signing.LoadSigner(o.Sign, o.g.streams.In, o.g.streams.ErrOut); err != nil {
 			return err
 		}
 		uo.Sign = func(ctx context.Context, ref name.Reference, digest string) error {
-			signed, err := o.Signing.Sign(ctx, client, ref, digest, o.key)
+			signed, err := o.Signing.SignWith(ctx, client, o.Registry, p.V(6), ref, digest, o.key)
 			if err == nil {
-				reportSigned(p, o.key, signed)
+				reportSignedBy(p, o.key, signed)
 			}
 			return err
 		}
