@@ -35,15 +35,7 @@ func newListCmd(g *globals) *cobra.Command {
 		Short:   "List the artifacts of a repository",
 		Example: listExample,
 		Args:    exactArgs(1, "one repository URL"),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
-		},
+		RunE:    runVerb(o),
 	}
 	f := c.Flags()
 	f.StringVar(&o.Filter.SemVer, "semver", "", "keep tags that are versions in this range, newest first")

@@ -41,15 +41,7 @@ func newPullCmd(g *globals) *cobra.Command {
 		Long:    "Pull downloads an artifact's content layer, verifies its digest, and extracts it into a directory.\nEntries that would escape the directory (absolute paths, .., links) or that are devices are refused.",
 		Example: pullExample,
 		Args:    exactArgs(1, "one artifact URL"),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
-		},
+		RunE:    runVerb(o),
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Output, "output", "o", "", "directory to extract into (created if missing)")

@@ -4,6 +4,8 @@
 package cmd
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -70,5 +72,26 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 			return usageErrorf("%s takes %s; hint: %s", c.CommandPath(), what, c.UseLine())
 		}
 		return nil
+	}
+}
+
+// verb is the Complete/Validate/Run shape of the commands that take
+// positional arguments.
+type verb interface {
+	Complete(args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// runVerb is the RunE of such a command: complete, validate, then run.
+func runVerb(o verb) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, args []string) error {
+		if err := o.Complete(args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(c.Context())
 	}
 }

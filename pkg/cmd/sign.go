@@ -44,15 +44,7 @@ func newSignCmd(g *globals) *cobra.Command {
 			"(provider cosign with the public key, or notation with a trust policy and the CA); check it first with kubectl flux-oci verify.",
 		Example: signExample,
 		Args:    exactArgs(1, "one artifact URL"),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
-		},
+		RunE:    runVerb(o),
 	}
 	c.Flags().StringVar(&o.Sign, "sign", o.Sign, "signature provider: cosign (--key cosign.key) or notation (--key and --cert)")
 	o.Signing.AddFlagsWithNotation(c.Flags())

@@ -32,15 +32,7 @@ func newTagCmd(g *globals) *cobra.Command {
 		Short:   "Point more tags at an existing artifact",
 		Example: tagExample,
 		Args:    exactArgs(1, "one artifact URL"),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
-		},
+		RunE:    runVerb(o),
 	}
 	c.Flags().StringSliceVarP(&o.Tags, "tag", "t", nil, "tag to add (repeatable)")
 	o.Registry.AddFlags(c.Flags())

@@ -52,15 +52,7 @@ func newVerifyCmd(g *globals) *cobra.Command {
 			"an untrusted signer, or a signature for other content.",
 		Example: verifyExample,
 		Args:    exactArgs(1, "one artifact URL"),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
-		},
+		RunE:    runVerb(o),
 	}
 	f := c.Flags()
 	f.StringVar(&o.Provider, "verify-provider", o.Provider, "spec.verify.provider: cosign (with --key) or notation (with --trust-store)")
