@@ -11,8 +11,6 @@ import (
 	"os"
 	"runtime"
 	"time"
-
-	"github.com/klauspost/pgzip"
 )
 
 // Layer is a built artifact layer: a gzipped tarball in a temporary file.
@@ -31,15 +29,19 @@ type Layer struct {
 // Remove deletes the layer's temporary file.
 func (l *Layer) Remove() error { return os.Remove(l.Path) }
 
-// blockSize is pgzip's unit of parallel work. It is fixed because the output
-// bytes depend on it: changing it changes every digest.
+// blockSize is how much of the tar stream goes in one gzip member, the unit
+// of parallel work both ways. It is fixed because the output bytes depend on
+// it: changing it changes every digest. Smaller blocks compress worse (each
+// starts with an empty dictionary); larger ones leave cores idle on small
+// artifacts.
 const blockSize = 1 << 20
 
 // Build writes the entries as a gzipped tar into a new file in tmpDir ("" for
 // the system default, never next to the source). Headers carry no owner,
 // time or umask, so the same content always gives the same digest. The
-// tarball is compressed by all cores in parallel; the result is standard
-// gzip that Flux reads.
+// tarball is compressed by all cores in parallel, as independent gzip
+// members (member.go) that Extract inflates in parallel too; the result is
+// standard gzip that Flux reads.
 func Build(entries []Entry, tmpDir string) (layer *Layer, err error) {
 	f, err := os.CreateTemp(tmpDir, "flux-oci-layer-*.tar.gz")
 	if err != nil {
@@ -56,13 +58,8 @@ func Build(entries []Entry, tmpDir string) (layer *Layer, err error) {
 	}()
 	compressed := &countingHash{h: sha256.New()}
 	out := bufio.NewWriterSize(io.MultiWriter(f, compressed), 1<<20)
-	gz, err := pgzip.NewWriterLevel(out, pgzip.DefaultCompression)
-	if err != nil {
-		return nil, err
-	}
-	if err := gz.SetConcurrency(blockSize, runtime.GOMAXPROCS(0)+1); err != nil {
-		return nil, err
-	}
+	gz := newMemberWriter(out, runtime.GOMAXPROCS(0))
+	defer gz.stop()
 	uncompressed := sha256.New()
 	tw := tar.NewWriter(io.MultiWriter(gz, uncompressed))
 	layer = &Layer{Path: f.Name()}

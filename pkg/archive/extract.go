@@ -2,12 +2,14 @@ package archive
 
 import (
 	"archive/tar"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"strings"
 
 	"github.com/klauspost/pgzip"
@@ -36,11 +38,13 @@ var ErrTooLarge = errors.New("archive exceeds the size limit")
 // Extract unpacks a gzipped tar into dir, creating it if needed. Every write
 // goes through an os.Root, so neither an entry's name nor a symlink, from the
 // archive or already in dir, can reach outside dir. Entries that try are
-// refused with ErrUnsafeEntry, before anything is written for them.
+// refused with ErrUnsafeEntry, before anything is written for them. A layer
+// Build made is inflated on every core, each member checked against its
+// CRC-32 and size (ErrCorrupt if one does not match).
 func Extract(r io.Reader, dir string, opts ExtractOptions) (*Extracted, error) {
-	gz, err := pgzip.NewReader(r)
+	gz, err := openGzip(r)
 	if err != nil {
-		return nil, fmt.Errorf("reading gzip stream: %w", err)
+		return nil, err
 	}
 	defer gz.Close()
 	var stream io.Reader = gz
@@ -69,6 +73,20 @@ func Extract(r io.Reader, dir string, opts ExtractOptions) (*Extracted, error) {
 			return nil, err
 		}
 	}
+}
+
+// openGzip inflates a layer this package built on every core, member by
+// member; any other gzip stream (from flux, oras, …) is read as one.
+func openGzip(r io.Reader) (io.ReadCloser, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if hdr, _ := br.Peek(memberHeaderLen); isMemberHeader(hdr) {
+		return newMemberReader(br, runtime.GOMAXPROCS(0)), nil
+	}
+	gz, err := pgzip.NewReader(br)
+	if err != nil {
+		return nil, fmt.Errorf("reading gzip stream: %w", err)
+	}
+	return gz, nil
 }
 
 type capReader struct {
@@ -209,6 +227,9 @@ func (x *extractor) file(name string, mode fs.FileMode, size int64, r io.Reader)
 	n, err := io.CopyBuffer(f, io.LimitReader(r, size), x.buf)
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if errors.Is(err, ErrCorrupt) {
+		return err // the layer is at fault, not the file being written
 	}
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)

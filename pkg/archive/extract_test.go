@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,39 +88,56 @@ func TestExtractRefusesHostileArchives(t *testing.T) {
 				must(t, os.Symlink(parent, filepath.Join(dir, "escape")))
 			}, nil},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			parent := t.TempDir()
-			must(t, os.WriteFile(filepath.Join(parent, "outside.txt"), []byte("keep"), 0o644))
-			dir := filepath.Join(parent, "out")
-			if c.prepare != nil {
-				c.prepare(t, parent, dir)
-			}
-			before := snapshot(t, parent)
-			_, err := Extract(gzTar(t, c.entries...), dir, ExtractOptions{MaxSize: 1 << 20})
-			if err == nil {
-				t.Fatal("hostile archive was accepted")
-			}
-			if testing.Verbose() {
-				t.Log(err)
-			}
-			if c.want != nil && !errors.Is(err, c.want) {
-				t.Errorf("error = %v, want %v", err, c.want)
-			}
-			// Nothing new outside dir, and the file next to it untouched.
-			for _, p := range snapshot(t, parent) {
-				if !strings.HasPrefix(p, dir) && !slices.Contains(before, p) {
-					t.Errorf("extraction wrote %s outside the target", p)
-				}
-			}
-			if data, _ := os.ReadFile(filepath.Join(parent, "outside.txt")); string(data) != "keep" {
-				t.Errorf("file outside the target changed to %q", data)
-			}
-			if _, err := os.Stat(filepath.Join(parent, "evil.yaml")); err == nil {
-				t.Error("evil.yaml was written next to the target")
-			}
-		})
+	// Every case both as one gzip stream (flux, oras) and as members (ours).
+	encodings := map[string]func(*testing.T, *bytes.Reader) *bytes.Reader{
+		"gzip":    func(_ *testing.T, r *bytes.Reader) *bytes.Reader { return r },
+		"members": reencode,
 	}
+	for _, c := range cases {
+		for enc, encode := range encodings {
+			t.Run(c.name+"/"+enc, func(t *testing.T) {
+				parent := t.TempDir()
+				must(t, os.WriteFile(filepath.Join(parent, "outside.txt"), []byte("keep"), 0o644))
+				dir := filepath.Join(parent, "out")
+				if c.prepare != nil {
+					c.prepare(t, parent, dir)
+				}
+				before := snapshot(t, parent)
+				_, err := Extract(encode(t, gzTar(t, c.entries...)), dir, ExtractOptions{MaxSize: 1 << 20})
+				if err == nil {
+					t.Fatal("hostile archive was accepted")
+				}
+				if testing.Verbose() {
+					t.Log(err)
+				}
+				if c.want != nil && !errors.Is(err, c.want) {
+					t.Errorf("error = %v, want %v", err, c.want)
+				}
+				// Nothing new outside dir, and the file next to it untouched.
+				for _, p := range snapshot(t, parent) {
+					if !strings.HasPrefix(p, dir) && !slices.Contains(before, p) {
+						t.Errorf("extraction wrote %s outside the target", p)
+					}
+				}
+				if data, _ := os.ReadFile(filepath.Join(parent, "outside.txt")); string(data) != "keep" {
+					t.Errorf("file outside the target changed to %q", data)
+				}
+				if _, err := os.Stat(filepath.Join(parent, "evil.yaml")); err == nil {
+					t.Error("evil.yaml was written next to the target")
+				}
+			})
+		}
+	}
+}
+
+// reencode turns a single-stream gzip into members, as Build writes them.
+func reencode(t *testing.T, r *bytes.Reader) *bytes.Reader {
+	t.Helper()
+	gz, err := gzip.NewReader(r)
+	must(t, err)
+	plain, err := io.ReadAll(gz)
+	must(t, err)
+	return bytes.NewReader(encodeMembers(t, plain, 2))
 }
 
 func TestExtractAcceptsSafeLinks(t *testing.T) {
