@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strings"
@@ -78,11 +80,11 @@ func infoFromManifest(ref name.Reference, digest string, mt types.MediaType, raw
 // tmpDir, checking its size and digest as it arrives. Nothing is returned
 // unless both match: a corrupted or tampered blob never reaches the caller.
 func (c *Client) Download(ctx context.Context, ref name.Reference, info *Info, tmpDir string) (path string, err error) {
-	blobRef := ref.Context().Digest(info.Layer.Digest.String())
-	layer, err := remote.Layer(blobRef, c.remoteOptions(ctx)...)
+	rc, err := c.Open(ctx, ref, info)
 	if err != nil {
-		return "", explain(fmt.Errorf("fetching layer of %s: %w", String(ref), err))
+		return "", err
 	}
+	defer rc.Close()
 	f, err := os.CreateTemp(tmpDir, "flux-oci-pull-*.tar.gz")
 	if err != nil {
 		return "", fmt.Errorf("creating a temporary file for the layer: %w", err)
@@ -95,23 +97,79 @@ func (c *Client) Download(ctx context.Context, ref name.Reference, info *Info, t
 			os.Remove(f.Name())
 		}
 	}()
+	_, err = io.Copy(f, rc)
+	return f.Name(), err
+}
+
+// Open streams the content layer of info. The stream ends with an error
+// instead of io.EOF unless exactly the expected bytes arrived: a caller that
+// reads to the end knows the content was verified; one that stops early
+// must not trust what it read.
+func (c *Client) Open(ctx context.Context, ref name.Reference, info *Info) (io.ReadCloser, error) {
+	blobRef := ref.Context().Digest(info.Layer.Digest.String())
+	layer, err := remote.Layer(blobRef, c.remoteOptions(ctx)...)
+	if err != nil {
+		return nil, explain(fmt.Errorf("fetching layer of %s: %w", String(ref), err))
+	}
 	rc, err := layer.Compressed()
 	if err != nil {
-		return "", explain(fmt.Errorf("fetching layer of %s: %w", String(ref), err))
+		return nil, explain(fmt.Errorf("fetching layer of %s: %w", String(ref), err))
 	}
-	defer rc.Close()
-	// Exactly Size bytes are read and hashed here, so a short, long or
-	// altered blob fails with our message, naming what was expected.
-	h := sha256.New()
-	n, copyErr := io.CopyN(io.MultiWriter(f, h), rc, info.Layer.Size)
-	got := "sha256:" + hex.EncodeToString(h.Sum(nil))
-	if n == info.Layer.Size && got == info.Layer.Digest.String() {
-		return f.Name(), nil
-	}
-	if n < info.Layer.Size && copyErr != nil && !strings.Contains(copyErr.Error(), "checksum") {
-		// The connection failed part-way: not tampering, say so. (The
-		// library's own digest check at EOF has no error type, only text.)
-		return "", explain(fmt.Errorf("downloading layer of %s: %w", String(ref), copyErr))
-	}
-	return "", fmt.Errorf("layer of %s failed verification: expected %s (%d bytes), received %s (%d bytes); the registry or something between it and us altered the content", String(ref), info.Layer.Digest, info.Layer.Size, got, n)
+	return &verifying{rc: rc, ref: ref, want: info.Layer, h: sha256.New()}, nil
 }
+
+// verifying counts and hashes a blob as it is read.
+type verifying struct {
+	rc   io.ReadCloser
+	ref  name.Reference
+	want v1.Descriptor
+	h    hash.Hash
+	n    int64
+	err  error
+}
+
+func (v *verifying) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	// Never more than the manifest announced, plus one byte to notice more.
+	if left := v.want.Size + 1 - v.n; int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := v.rc.Read(p)
+	v.n += int64(n)
+	v.h.Write(p[:n])
+	switch {
+	case v.n > v.want.Size:
+		v.err = v.mismatch()
+		return n, v.err
+	case errors.Is(err, io.EOF), err == nil && v.n == v.want.Size:
+		// The library's own check at EOF has no error type, only text: the
+		// comparison below is the one that decides.
+		if got := v.sum(); v.n != v.want.Size || got != v.want.Digest.String() {
+			v.err = v.mismatch()
+			return n, v.err
+		}
+		if err == nil {
+			return n, nil
+		}
+		v.err = io.EOF
+		return n, io.EOF
+	case err != nil && strings.Contains(err.Error(), "checksum"):
+		v.err = v.mismatch()
+		return n, v.err
+	case err != nil:
+		// The connection failed part-way: not tampering, say so.
+		v.err = explain(fmt.Errorf("downloading layer of %s: %w", String(v.ref), err))
+		return n, v.err
+	}
+	return n, nil
+}
+
+func (v *verifying) sum() string { return "sha256:" + hex.EncodeToString(v.h.Sum(nil)) }
+
+func (v *verifying) mismatch() error {
+	return fmt.Errorf("layer of %s failed verification: expected %s (%d bytes), received %s (%d bytes); the registry or something between it and us altered the content", String(v.ref), v.want.Digest, v.want.Size, v.sum(), v.n)
+}
+
+func (v *verifying) Close() error { return v.rc.Close() }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
@@ -101,24 +103,28 @@ func (o *PullOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-// fetchAndExtract downloads and verifies the content layer of ref, then
+// fetchAndExtract downloads and verifies the content layer of ref and
 // extracts it into dir. Pull and diff share it.
+//
+// Into a new or empty dir the layer is extracted while it downloads, and
+// verified when the stream ends: if verification (or anything) fails, what
+// was extracted is removed, so unverified content never stays. Into a dir
+// that already holds files, which could not be restored, the layer is first
+// downloaded and verified in full, then extracted.
 func fetchAndExtract(ctx context.Context, client *artifact.Client, ref name.Reference, dir string, maxSize int64) (*artifact.Info, *archive.Extracted, error) {
 	info, err := client.Resolve(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}
-	blob, err := client.Download(ctx, ref, info, "")
-	if err != nil {
-		return nil, nil, err
+	var extracted *archive.Extracted
+	if fresh, created := emptyDir(dir); fresh {
+		extracted, err = streamExtract(ctx, client, ref, info, dir, maxSize)
+		if err != nil {
+			cleanDir(dir, created)
+		}
+	} else {
+		extracted, err = downloadThenExtract(ctx, client, ref, info, dir, maxSize)
 	}
-	defer os.Remove(blob)
-	f, err := os.Open(blob)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	extracted, err := archive.Extract(f, dir, archive.ExtractOptions{MaxSize: maxSize})
 	if errors.Is(err, archive.ErrTooLarge) {
 		return nil, nil, fmt.Errorf("extracting %s: content is larger than --max-size %s; hint: raise --max-size if you trust this artifact", artifact.String(ref), humanBytes(maxSize))
 	}
@@ -126,4 +132,58 @@ func fetchAndExtract(ctx context.Context, client *artifact.Client, ref name.Refe
 		return nil, nil, fmt.Errorf("extracting %s: %w", artifact.String(ref), err)
 	}
 	return info, extracted, nil
+}
+
+func streamExtract(ctx context.Context, client *artifact.Client, ref name.Reference, info *artifact.Info, dir string, maxSize int64) (*archive.Extracted, error) {
+	rc, err := client.Open(ctx, ref, info)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	extracted, extractErr := archive.Extract(rc, dir, archive.ExtractOptions{MaxSize: maxSize})
+	// The tar stream ends before the blob does (padding, gzip trailer):
+	// reading to the end is what verifies the digest. When extraction
+	// failed, a digest mismatch is the cause worth reporting; the read is
+	// capped by the size the manifest gave.
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		return nil, err
+	}
+	return extracted, extractErr
+}
+
+func downloadThenExtract(ctx context.Context, client *artifact.Client, ref name.Reference, info *artifact.Info, dir string, maxSize int64) (*archive.Extracted, error) {
+	blob, err := client.Download(ctx, ref, info, "")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(blob)
+	f, err := os.Open(blob)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return archive.Extract(f, dir, archive.ExtractOptions{MaxSize: maxSize})
+}
+
+// emptyDir reports whether dir is missing or empty, and whether it is
+// missing (then this run creates it).
+func emptyDir(dir string) (empty, missing bool) {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return true, true
+	}
+	return err == nil && len(entries) == 0, false
+}
+
+// cleanDir removes what a failed streaming extraction left: dir itself if
+// this run created it, else its content.
+func cleanDir(dir string, created bool) {
+	if created {
+		os.RemoveAll(dir)
+		return
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
 }

@@ -184,3 +184,39 @@ func TestFailuresExit1(t *testing.T) {
 		t.Errorf("too large: exit %d; %s", r.code, r.stderr)
 	}
 }
+
+// A tampered layer is refused whichever way pull extracts it: streamed into
+// a new directory (which is then removed) or verified first when the
+// directory already holds files (which stay as they were).
+func TestPullRefusesTamperedLayer(t *testing.T) {
+	var tamper atomic.Bool
+	reg := registrytest.Start(t, registrytest.Options{Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+		if tamper.Load() && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:") {
+			w.Write([]byte("\\x1f\\x8b not the layer"))
+			return true
+		}
+		return false
+	}})
+	url := "oci://" + reg.Host + "/fleet:v1"
+	run(t, "", "push", url, "--path", writeFiles(t, t.TempDir(), fleetFiles)).mustSucceed(t)
+	tamper.Store(true)
+
+	fresh := filepath.Join(t.TempDir(), "new")
+	r := run(t, "", "pull", url, "-o", fresh)
+	if r.code != 1 || !strings.Contains(r.stderr, "verification") {
+		t.Errorf("tampered pull into a new dir: exit %d %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("the new directory was left behind: %v", err)
+	}
+
+	existing := writeFiles(t, t.TempDir(), map[string]string{"keep.yaml": "mine"})
+	r = run(t, "", "pull", url, "-o", existing)
+	if r.code != 1 {
+		t.Errorf("tampered pull into an existing dir: exit %d", r.code)
+	}
+	entries, _ := os.ReadDir(existing)
+	if len(entries) != 1 || entries[0].Name() != "keep.yaml" {
+		t.Errorf("existing directory changed: %v", entries)
+	}
+}
