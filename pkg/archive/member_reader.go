@@ -15,7 +15,7 @@ import (
 // memberReader inflates a layer of members (member.go) on several workers
 // and returns the tar stream in order. One goroutine splits the layer at
 // the lengths the headers give; workers inflate and check each member;
-// Read hands the results out in order. About workers+4 members are held at
+// Read hands the results out in order. About workers+3 members are held at
 // once, whatever the layer's size: some 10 MiB for a layer Build made, and
 // never more than ~60 MiB however a hostile layer sizes its members.
 type memberReader struct {
@@ -31,7 +31,7 @@ type memberReader struct {
 
 func newMemberReader(r io.Reader, workers int) *memberReader {
 	mr := &memberReader{
-		queue: make(chan *member, workers+1),
+		queue: make(chan *member, workers),
 		spare: make(chan *member, workers+3),
 		stop:  make(chan struct{}),
 	}
