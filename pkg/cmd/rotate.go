@@ -176,7 +176,11 @@ func (o *RotateOptions) plan(ctx context.Context, applier *apply.Applier, ns str
 			continue
 		}
 		if creds == nil {
-			return nil, usageErrorf("no new credentials for %s; hint: pass --cluster-username or --cluster-pull-username", name)
+			hint := "--username (or --pull-username)"
+			if name == bootstrap.ClusterName {
+				hint = "--cluster-username (or --cluster-pull-username), or --username for the same registry"
+			}
+			return nil, usageErrorf("no new credentials for %s; hint: pass %s, or narrow --target", name, hint)
 		}
 		if r.Creds.Password != "" && r.Creds != *creds {
 			return nil, usageErrorf("%s and %s share Secret %s but were given different credentials; hint: give one set", bootstrap.ComponentsName, bootstrap.ClusterName, r.Secret)
