@@ -7,7 +7,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
-	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
 )
 
 const signExample = `  # Sign a pushed artifact with a cosign key (password from COSIGN_PASSWORD or a prompt)
@@ -55,15 +54,9 @@ func newSignCmd(g *globals) *cobra.Command {
 // Complete parses the URL and resolves the registry password.
 func (o *SignOptions) Complete(args []string) error {
 	o.URL = args[0]
-	if err := o.Registry.Complete(o.g.streams.In); err != nil {
-		return err
-	}
-	ref, err := artifact.ParseURL(o.URL, o.Registry.AllowInsecureHTTP)
-	if err != nil {
-		return usageError(err)
-	}
+	ref, err := o.Registry.CompleteArtifact(o.g.streams.In, o.URL)
 	o.ref = ref
-	return nil
+	return err
 }
 
 // Validate checks the flags before anything is read or sent.

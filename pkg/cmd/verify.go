@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
-	"github.com/flux-oci/kubectl-flux-oci/pkg/artifact"
 	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
 )
 
@@ -66,15 +65,9 @@ func newVerifyCmd(g *globals) *cobra.Command {
 // Complete parses the URL and resolves the registry password.
 func (o *VerifyOptions) Complete(args []string) error {
 	o.URL = args[0]
-	if err := o.Registry.Complete(o.g.streams.In); err != nil {
-		return err
-	}
-	ref, err := artifact.ParseURL(o.URL, o.Registry.AllowInsecureHTTP)
-	if err != nil {
-		return usageError(err)
-	}
+	ref, err := o.Registry.CompleteArtifact(o.g.streams.In, o.URL)
 	o.ref = ref
-	return nil
+	return err
 }
 
 // Validate loads the key or the trust material: input that cannot be read
