@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
-
 )
 
 const signExample = `  # Sign a pushed artifact with a cosign key (password from COSIGN_PASSWORD or a prompt)
