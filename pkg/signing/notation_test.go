@@ -2,7 +2,6 @@ package signing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -189,22 +188,5 @@ func replayNotation(t *testing.T, good, evil name.Digest) {
 	if len(sigs) != 1 {
 		t.Fatalf("%d notation signatures on %s", len(sigs), good)
 	}
-	desc, err := remote.Get(good.Context().Digest(sigs[0].Digest.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(desc.Manifest, &m); err != nil {
-		t.Fatal(err)
-	}
-	evilDesc, err := remote.Head(evil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m["subject"] = v1.Descriptor{MediaType: evilDesc.MediaType, Digest: evilDesc.Digest, Size: evilDesc.Size}
-	raw, _ := json.Marshal(m)
-	h, _, _ := v1.SHA256(strings.NewReader(string(raw)))
-	if err := remote.Put(evil.Context().Digest(h.String()), rawManifest(raw)); err != nil {
-		t.Fatal(err)
-	}
+	repointSubject(t, good.Context().Digest(sigs[0].Digest.String()), evil)
 }

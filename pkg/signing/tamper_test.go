@@ -60,24 +60,7 @@ func TestReplayedBundleIsDigestMismatch(t *testing.T) {
 	if err != nil || len(im.Manifests) != 1 {
 		t.Fatalf("referrers of %s: %v %v", good, im, err)
 	}
-	desc, err := remote.Get(good.Context().Digest(im.Manifests[0].Digest.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(desc.Manifest, &m); err != nil {
-		t.Fatal(err)
-	}
-	evilDesc, err := remote.Head(evil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m["subject"] = v1.Descriptor{MediaType: evilDesc.MediaType, Digest: evilDesc.Digest, Size: evilDesc.Size}
-	raw, _ := json.Marshal(m)
-	h, _, _ := v1.SHA256(strings.NewReader(string(raw)))
-	if err := remote.Put(evil.Context().Digest(h.String()), rawManifest(raw)); err != nil {
-		t.Fatal(err)
-	}
+	repointSubject(t, good.Context().Digest(im.Manifests[0].Digest.String()), evil)
 
 	_, err = Verify(ctx, evil, key.Public)
 	var de *DigestMismatchError
@@ -105,3 +88,27 @@ type rawManifest []byte
 
 func (r rawManifest) RawManifest() ([]byte, error)        { return r, nil }
 func (r rawManifest) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
+
+// repointSubject copies the referrer manifest ref with its subject set to
+// evil, as an attacker with push access could replay a signature.
+func repointSubject(t *testing.T, ref, evil name.Digest) {
+	t.Helper()
+	desc, err := remote.Get(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(desc.Manifest, &m); err != nil {
+		t.Fatal(err)
+	}
+	evilDesc, err := remote.Head(evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["subject"] = v1.Descriptor{MediaType: evilDesc.MediaType, Digest: evilDesc.Digest, Size: evilDesc.Size}
+	raw, _ := json.Marshal(m)
+	h, _, _ := v1.SHA256(strings.NewReader(string(raw)))
+	if err := remote.Put(evil.Context().Digest(h.String()), rawManifest(raw)); err != nil {
+		t.Fatal(err)
+	}
+}
