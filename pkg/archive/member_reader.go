@@ -1,15 +1,13 @@
 package archive
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
 	"io"
-	"slices"
 	"sync"
 
-	"github.com/klauspost/compress/flate"
+	"github.com/flux-oci/kubectl-flux-oci/pkg/inflate"
 )
 
 // memberReader inflates a layer of members (member.go) on several workers
@@ -159,51 +157,35 @@ func noEOF(err error) error {
 // inflateMembers is a worker: it inflates each member into m.plain and
 // checks it against its trailer, exactly as a gzip reader would.
 func inflateMembers(jobs <-chan *member) {
-	fr := flate.NewReader(nil)
-	var body bytes.Reader
+	d := inflate.NewDecoder()
 	for m := range jobs {
-		m.err = inflateMember(fr, &body, m)
+		m.err = inflateMember(d, m)
 		close(m.done)
 	}
 }
 
-func inflateMember(fr io.ReadCloser, body *bytes.Reader, m *member) error {
+func inflateMember(d *inflate.Decoder, m *member) error {
 	packedLen := len(m.packed)
-	body.Reset(m.packed[memberHeaderLen : packedLen-memberTrailerLen])
-	if err := fr.(flate.Resetter).Reset(body, nil); err != nil {
-		return m.corrupt("inflating: %w", err)
-	}
-	// The trailer is not trusted to size the buffer: with a wrong length in
-	// the header it is not even the trailer. Inflate, bounded, then check.
-	// Room for a block and one byte more, so a block's last Read has space
-	// to report EOF without growing the buffer.
-	plain := grow(m.plain, blockSize+1)
-	for {
-		if len(plain) == cap(plain) {
-			plain = slices.Grow(plain, blockSize)
-		}
-		k, err := fr.Read(plain[len(plain):cap(plain)])
-		plain = plain[:len(plain)+k]
-		if len(plain) > maxMemberPlain {
-			return m.corrupt("inflates to more than the %d bytes a member may hold", maxMemberPlain)
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return m.corrupt("deflate data runs past the %d bytes its header gives", packedLen)
-		}
-		if err != nil {
-			return m.corrupt("inflating: %w", err)
-		}
-	}
-	m.plain = plain
+	body := m.packed[memberHeaderLen : packedLen-memberTrailerLen]
 	trailer := m.packed[packedLen-memberTrailerLen:]
 	wantCRC := binary.LittleEndian.Uint32(trailer)
 	wantSize := binary.LittleEndian.Uint32(trailer[4:])
+	// The trailer's size only sizes the buffer, within the bound every
+	// member is held to: with a wrong length in the header it is not even
+	// the trailer. Inflating checks the real size.
+	plain, used, err := d.Decode(grow(m.plain, int(min(wantSize, maxMemberPlain))), body, maxMemberPlain)
 	switch {
-	case body.Len() != 0:
-		return m.corrupt("deflate data ends %d bytes before the %d its header gives", body.Len(), packedLen)
+	case errors.Is(err, inflate.ErrTooLarge):
+		return m.corrupt("inflates to more than the %d bytes a member may hold", maxMemberPlain)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return m.corrupt("deflate data runs past the %d bytes its header gives", packedLen)
+	case err != nil:
+		return m.corrupt("inflating: %w", err)
+	}
+	m.plain = plain
+	switch {
+	case used != len(body):
+		return m.corrupt("deflate data ends %d bytes before the %d its header gives", len(body)-used, packedLen)
 	case uint32(len(plain)) != wantSize:
 		return m.corrupt("inflates to %d bytes, its trailer says %d", len(plain), wantSize)
 	case crc32.ChecksumIEEE(plain) != wantCRC:
