@@ -125,7 +125,10 @@ type extractor struct {
 	// open by its base name instead of a walk over every path component.
 	dirs map[string]dirHandle
 	buf  []byte
-	done Extracted
+	// limit bounds each file's copy; one for all files, as thousands of
+	// them would each leave one behind for the collector.
+	limit io.LimitedReader
+	done  Extracted
 }
 
 func (x *extractor) close() {
@@ -139,7 +142,7 @@ func cleanName(name string) (string, error) {
 	if strings.HasPrefix(name, "/") || strings.Contains(name, `\`) {
 		return "", fmt.Errorf("%w: %q has an absolute or Windows path", ErrUnsafeEntry, name)
 	}
-	for _, part := range strings.Split(name, "/") {
+	for part := range strings.SplitSeq(name, "/") {
 		if part == ".." {
 			return "", fmt.Errorf("%w: %q climbs out of the target directory", ErrUnsafeEntry, name)
 		}
@@ -224,7 +227,9 @@ func (x *extractor) file(name string, mode fs.FileMode, size int64, r io.Reader)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	n, err := io.CopyBuffer(f, io.LimitReader(r, size), x.buf)
+	x.limit.R, x.limit.N = r, size
+	n, err := io.CopyBuffer(f, &x.limit, x.buf)
+	x.limit.R = nil
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -87,3 +87,15 @@ func grow(b []byte, n int) []byte {
 	}
 	return make([]byte, 0, n)
 }
+
+// growSlack is grow for buffers whose sizes vary a little from one use to
+// the next, as compressed members do: a new array has an eighth more room
+// than asked, in whole 64 KiB, so the next member a few bytes larger does
+// not replace it.
+func growSlack(b []byte, n int) []byte {
+	const unit = 64 << 10
+	if cap(b) >= n {
+		return b[:0]
+	}
+	return make([]byte, 0, (n+n/8+unit-1)/unit*unit)
+}

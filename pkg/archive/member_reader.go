@@ -13,9 +13,12 @@ import (
 // memberReader inflates a layer of members (member.go) on several workers
 // and returns the tar stream in order. One goroutine splits the layer at
 // the lengths the headers give; workers inflate and check each member;
-// Read hands the results out in order. About workers+3 members are held at
-// once, whatever the layer's size: some 10 MiB for a layer Build made, and
-// never more than ~60 MiB however a hostile layer sizes its members.
+// Read hands the results out in order. workers+1 members are held at once
+// (queued, being split, being read), whatever the layer's size: under
+// 4 MiB on two cores for a layer Build made, and at most 8.3 MiB a member
+// however a hostile layer sizes them. The queue is one shorter than the
+// workers: since inflating outpaces writing files, a deeper one only holds
+// more memory.
 type memberReader struct {
 	queue   chan *member // in layer order, as split
 	spare   chan *member // consumed members, whose buffers are reused
@@ -29,7 +32,7 @@ type memberReader struct {
 
 func newMemberReader(r io.Reader, workers int) *memberReader {
 	mr := &memberReader{
-		queue: make(chan *member, workers),
+		queue: make(chan *member, max(workers-1, 1)),
 		spare: make(chan *member, workers+3),
 		stop:  make(chan struct{}),
 	}
@@ -139,7 +142,7 @@ func readMember(r io.Reader, m *member) error {
 	if n < memberHeaderLen+memberTrailerLen || n > maxMemberLen {
 		return m.corrupt("header gives an impossible length of %d bytes", n)
 	}
-	m.packed = grow(m.packed, n)[:n]
+	m.packed = growSlack(m.packed, n)[:n]
 	copy(m.packed, hdr[:])
 	if _, err := io.ReadFull(r, m.packed[memberHeaderLen:]); err != nil {
 		return m.corrupt("truncated: the layer ends inside it (its header gives %d bytes): %w", n, noEOF(err))
