@@ -7,17 +7,18 @@ import "encoding/binary"
 // local variables and is refilled once per symbol, with enough for a whole
 // length and distance pair.
 func (d *Decoder) huffman(s *state) error {
-	src := s.br.src
 	bits, nb, pos := s.br.bits, s.br.nb, s.br.pos
 	out, n := s.out, s.n
-	litlen, litSub := d.litlen.primary[:1<<litlenBits], d.litlen.sub
-	dist, distSub := d.dist.primary[:1<<distBits], d.dist.sub
+	// Subtables and src are read through d and s where needed: each is a
+	// slice, three registers more than the loop has to give.
+	litlen := d.litlen.primary[:1<<litlenBits]
+	dist := d.dist.primary[:1<<distBits]
 	// The slow paths below hand the locals back to s and take them again
 	// after: closures would keep them out of registers.
 	for {
 		if nb < maxBitsPerMatch {
-			if pos+8 <= len(src) {
-				bits |= binary.LittleEndian.Uint64(src[pos:]) << nb
+			if pos+8 <= len(s.br.src) {
+				bits |= binary.LittleEndian.Uint64(s.br.src[pos:]) << nb
 				pos += int((63 - nb) >> 3)
 				nb |= 56
 			} else {
@@ -33,7 +34,7 @@ func (d *Decoder) huffman(s *state) error {
 		if e&kindMask == kindLink {
 			bits >>= litlenBits
 			nb -= litlenBits
-			e = litSub[int(e>>16)+int(bits&(1<<(e>>8&0x1f)-1))]
+			e = d.litlen.sub[int(e>>16)+int(bits&(1<<(e>>8&0x1f)-1))]
 		}
 		switch e & kindMask {
 		case kindLiteral:
@@ -71,7 +72,7 @@ func (d *Decoder) huffman(s *state) error {
 		if e&kindMask == kindLink {
 			bits >>= distBits
 			nb -= distBits
-			e = distSub[int(e>>16)+int(bits&(1<<(e>>8&0x1f)-1))]
+			e = d.dist.sub[int(e>>16)+int(bits&(1<<(e>>8&0x1f)-1))]
 		}
 		if e&kindMask != kindBase {
 			return ErrCorrupt
@@ -94,9 +95,16 @@ func (d *Decoder) huffman(s *state) error {
 			}
 		}
 		from := n - back
-		if back >= length {
+		switch {
+		case back >= 8 && length <= 16 && len(out)-n >= 16:
+			// Most matches are short: two word moves, whose second may write
+			// past the match into room the next symbols overwrite, beat a
+			// call to memmove.
+			binary.LittleEndian.PutUint64(out[n:], binary.LittleEndian.Uint64(out[from:]))
+			binary.LittleEndian.PutUint64(out[n+8:], binary.LittleEndian.Uint64(out[from+8:]))
+		case back >= length:
 			copy(out[n:n+length], out[from:from+length])
-		} else {
+		default:
 			// The match overlaps what it writes: copy the period, then twice
 			// as much, and so on, each copy reading only bytes already written.
 			for done := 0; done < length; {
