@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/flux-oci/kubectl-flux-oci/pkg/version.Version=$(VERSION)
 BIN := bin/kubectl-flux_oci
 
-.PHONY: all build demo test unit check e2e bench fmt vet tools sandbox sandbox-down sandbox-status
+.PHONY: all build demo test unit check e2e bench fmt vet fuzz tools sandbox sandbox-down sandbox-status
 
 all: build
 
@@ -26,6 +26,12 @@ check: ## gofmt and go vet must be clean.
 	$(GO) vet -tags e2e ./hack/e2e/...
 
 vet: check
+
+# The fuzz targets' seeds run with `make unit`; this explores beyond them.
+FUZZTIME ?= 2m
+fuzz: ## Fuzz the DEFLATE decoder against compress/flate, FUZZTIME per target.
+	$(GO) test -run '^$$' -fuzz '^FuzzMatchesCompressFlate$$' -fuzztime $(FUZZTIME) ./pkg/inflate
+	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./pkg/inflate
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
