@@ -69,7 +69,7 @@ func golden(t *testing.T, name, got string, replace ...string) {
 }
 
 func TestHelpReadsLikeKubectl(t *testing.T) {
-	for _, verb := range []string{"", "push", "pull", "tag", "list", "diff", "version", "bootstrap", "upgrade", "rotate-secret", "sign", "verify"} {
+	for _, verb := range []string{"", "push", "pull", "tag", "list", "diff", "version", "bootstrap", "upgrade", "rotate-secret", "sign", "verify", "generate-key"} {
 		args := []string{"--help"}
 		if verb != "" {
 			args = []string{verb, "-h"}

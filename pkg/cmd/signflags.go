@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,14 +46,14 @@ func NewSignFlags() *SignFlags { return &SignFlags{Format: string(signing.Format
 // AddFlags registers the cosign-only group on fs (bootstrap signs with
 // cosign only).
 func (f *SignFlags) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&f.Key, "key", f.Key, "cosign private key (cosign.key from cosign generate-key-pair); its password comes from $"+KeyPasswordEnv+" or a prompt")
+	fs.StringVar(&f.Key, "key", f.Key, "cosign private key (cosign.key from generate-key or cosign generate-key-pair); its password comes from $"+KeyPasswordEnv+" or a prompt")
 	fs.StringVar(&f.Format, "signature-format", f.Format, "sig: the sha256-<digest>.sig tag every Flux version verifies; bundle: a sigstore bundle referrer, as cosign v3 writes")
 }
 
 // AddFlagsWithNotation registers the group for verbs that sign with
 // either provider: --key serves both, --cert is notation's.
 func (f *SignFlags) AddFlagsWithNotation(fs *pflag.FlagSet) {
-	fs.StringVar(&f.Key, "key", f.Key, "private key: cosign.key from cosign generate-key-pair (password from $"+KeyPasswordEnv+" or a prompt), or for notation the PEM key of --cert")
+	fs.StringVar(&f.Key, "key", f.Key, "private key: cosign.key from generate-key or cosign generate-key-pair (password from $"+KeyPasswordEnv+" or a prompt), or for notation the PEM key of --cert")
 	fs.StringVar(&f.Cert, "cert", f.Cert, "notation: PEM certificate chain of --key, signing certificate first, root CA last")
 	fs.StringVar(&f.Format, "signature-format", f.Format, "cosign: sig, the sha256-<digest>.sig tag every Flux version verifies; bundle, a sigstore bundle referrer, as cosign v3 writes")
 }
@@ -69,7 +71,7 @@ func (f *SignFlags) ValidateFor(provider, example string) error {
 			return usageErrorf("--cert is only used with notation; hint: add --sign notation, or drop --cert for cosign")
 		}
 		if f.Key == "" {
-			return usageErrorf("--key is required; hint: %s (make one with cosign generate-key-pair)", example)
+			return usageErrorf("--key is required; hint: %s (make one with kubectl flux-oci generate-key)", example)
 		}
 		format, err := signing.ParseFormat(f.Format)
 		if err != nil {
@@ -197,16 +199,34 @@ func reportSignedBy(p progress, key *signingKey, s *signing.Signed) {
 // The password is never a flag: argv is visible to every local user.
 func keyPassword(in io.Reader, prompt io.Writer, path string) signing.PasswordFunc {
 	return func() ([]byte, error) {
-		if p, ok := os.LookupEnv(KeyPasswordEnv); ok {
-			return []byte(p), nil
-		}
-		file, ok := in.(*os.File)
-		if !ok || !term.IsTerminal(int(file.Fd())) {
-			return nil, fmt.Errorf("the password of %s is needed and standard input is not a terminal; hint: export %s", path, KeyPasswordEnv)
-		}
-		fmt.Fprintf(prompt, "Enter password for private key %s: ", path)
+		return readPassword(in, prompt, path, "Enter password for private key %s: ")
+	}
+}
+
+// readPassword returns $COSIGN_PASSWORD when it is set, else asks on the
+// terminal once per prompt (each a format taking path); every answer must
+// be the same, which is how a new password is confirmed.
+func readPassword(in io.Reader, prompt io.Writer, path string, prompts ...string) ([]byte, error) {
+	if p, ok := os.LookupEnv(KeyPasswordEnv); ok {
+		return []byte(p), nil
+	}
+	file, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(int(file.Fd())) {
+		return nil, fmt.Errorf("the password of %s is needed and standard input is not a terminal; hint: export %s", path, KeyPasswordEnv)
+	}
+	var first []byte
+	for i, format := range prompts {
+		fmt.Fprintf(prompt, format, path)
 		p, err := term.ReadPassword(int(file.Fd()))
 		fmt.Fprintln(prompt)
-		return p, err
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			first = p
+		} else if !bytes.Equal(p, first) {
+			return nil, errors.New("the passwords typed differ")
+		}
 	}
+	return first, nil
 }

@@ -57,7 +57,7 @@ func GenerateKeyPair(password []byte) (*KeyPair, error) {
 func LoadPrivateKeyFile(path string, password PasswordFunc) (*PrivateKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading private key %s: %w; hint: pass --key with the cosign.key from cosign generate-key-pair", path, err)
+		return nil, fmt.Errorf("reading private key %s: %w; hint: pass --key with a cosign.key from kubectl flux-oci generate-key or cosign generate-key-pair", path, err)
 	}
 	key, err := LoadPrivateKey(data, password)
 	if err != nil {
@@ -84,7 +84,7 @@ func LoadPrivateKey(pemBytes []byte, password PasswordFunc) (*PrivateKey, error)
 	if err != nil {
 		// The library says "decrypt: encrypted: decryption failed" for a
 		// wrong password; the password itself is never part of the error.
-		return nil, fmt.Errorf("loading the cosign private key: %w; hint: check COSIGN_PASSWORD (the password given to cosign generate-key-pair)", err)
+		return nil, fmt.Errorf("loading the cosign private key: %w; hint: check COSIGN_PASSWORD (the password the key was generated with)", err)
 	}
 	pub, err := sv.PublicKey()
 	if err != nil {
@@ -115,7 +115,7 @@ func LoadPublicKeyFile(path string) (*PublicKey, error) {
 func LoadPublicKey(pemBytes []byte) (*PublicKey, error) {
 	pub, err := cryptoutils.UnmarshalPEMToPublicKey(pemBytes)
 	if err != nil {
-		return nil, fmt.Errorf("not a PEM public key: %w; hint: use the cosign.pub written by cosign generate-key-pair", err)
+		return nil, fmt.Errorf("not a PEM public key: %w; hint: use the cosign.pub written next to the cosign.key (kubectl flux-oci generate-key, cosign generate-key-pair)", err)
 	}
 	return newPublicKey(pub)
 }
