@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,9 @@ import (
 )
 
 // notation as the second provider, on the real source-controller: both
-// sources verify under a strict trust policy of the signer's CA.
+// sources verify under a strict trust policy of the signer's CA, pinned to
+// the signer's subject (notationtest names certificates C=US, ST=WA,
+// O=kubectl-flux-oci tests, CN=…).
 func TestNotationSignedBootstrap(t *testing.T) {
 	requirePlugin(t)
 	defer dumpOnFailure(t)
@@ -21,7 +24,8 @@ func TestNotationSignedBootstrap(t *testing.T) {
 	defer func() {
 		mustSucceed(t, "bootstrap without signing", bootstrapRun(t, tag))
 	}()
-	res := mustSucceed(t, "bootstrap --sign notation", bootstrapRun(t, tag, "--sign", "notation", "--key", files.Key, "--cert", files.Chain))
+	signer := "C=US, ST=WA, O=kubectl-flux-oci tests, CN=flux-oci e2e signer"
+	res := mustSucceed(t, "bootstrap --sign notation", bootstrapRun(t, tag, "--sign", "notation", "--key", files.Key, "--cert", files.Chain, "--verify-notation-identity", signer))
 	if !strings.Contains(res.stderr, "signed") {
 		t.Errorf("no signing reported:\n%s", res.stderr)
 	}
@@ -30,5 +34,9 @@ func TestNotationSignedBootstrap(t *testing.T) {
 	}
 	if got := kubectl(t, "get", "-n", "flux-system", "ocirepository/flux-system", "-o", "jsonpath={.spec.verify.provider}"); got != "notation" {
 		t.Errorf("spec.verify.provider = %q", got)
+	}
+	raw := kubectl(t, "get", "-n", "flux-system", "secret/flux-verify", "-o", "jsonpath={.data.trustpolicy\\.json}")
+	if policy, _ := base64.StdEncoding.DecodeString(raw); !strings.Contains(string(policy), "x509.subject: "+signer) {
+		t.Errorf("the trust policy does not pin the signer: %s", policy)
 	}
 }

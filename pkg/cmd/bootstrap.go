@@ -3,8 +3,10 @@ package cmd
 import (
 	"context"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -83,6 +85,14 @@ func (o *BootstrapOptions) Complete(c *cobra.Command) error {
 		return err
 	}
 	o.opts = *opts
+	if len(o.f.verifyNotationIdentity) > 0 {
+		if o.f.sign != ProviderNotation && len(o.f.verifyNotationCA) == 0 {
+			return usageErrorf("--verify-notation-identity pins the signer of notation signatures; hint: use it with --sign notation or --verify-notation-ca")
+		}
+		if o.f.verifySecretRef != "" {
+			return usageErrorf("--verify-notation-identity and --verify-secret-ref are exclusive; hint: put the identities in the trust policy of your Secret")
+		}
+	}
 	switch o.f.sign {
 	case "":
 		if o.f.signing.Key != "" || o.f.signing.Cert != "" {
@@ -100,19 +110,53 @@ func (o *BootstrapOptions) Complete(c *cobra.Command) error {
 	if o.key, err = o.f.signing.LoadSigner(o.f.sign, o.g.streams.In, o.g.streams.ErrOut); err != nil {
 		return err
 	}
-	if len(o.opts.VerifySecret) > 0 || o.f.verifySecretRef != "" {
-		return nil // the user said what the sources verify with
+	if o.f.verifySecretRef != "" {
+		return nil // the user's own Secret: what it trusts is theirs to say
 	}
-	// By default the sources verify with what signs.
-	if o.f.sign == ProviderNotation {
+	if len(o.opts.VerifySecret) == 0 {
+		// By default the sources verify with what signs.
+		if o.f.sign == ProviderCosign {
+			pub, err := o.key.cosign.Public.PEM()
+			o.opts.VerifyProvider, o.opts.VerifySecret = ProviderCosign, map[string][]byte{"cosign.pub": pub}
+			return err
+		}
 		root := o.key.notation.Chain[len(o.key.notation.Chain)-1]
 		o.opts.VerifyProvider = ProviderNotation
-		o.opts.VerifySecret, err = notationSecret(&o.opts, [][]byte{pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw})})
+		if o.opts.VerifySecret, err = notationSecret(&o.opts, [][]byte{pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw})}, o.f.verifyNotationIdentity); err != nil {
+			return err
+		}
+	}
+	return o.checkSignerAccepted(c.Context())
+}
+
+// checkSignerAccepted makes sure the sources will accept what bootstrap
+// signs, before anything is pushed or applied: a notation certificate that
+// the trust policy refuses (another CA, a subject the identities do not
+// name) would otherwise leave both sources failing verification.
+func (o *BootstrapOptions) checkSignerAccepted(ctx context.Context) error {
+	if o.f.sign != ProviderNotation || o.opts.VerifyProvider != ProviderNotation {
+		return nil
+	}
+	trust, err := signing.NotationTrustFromSecret(o.opts.VerifySecret)
+	if err != nil {
 		return err
 	}
-	pub, err := o.key.cosign.Public.PEM()
-	o.opts.VerifyProvider, o.opts.VerifySecret = ProviderCosign, map[string][]byte{"cosign.pub": pub}
-	return err
+	for _, ref := range []name.Reference{o.opts.ComponentsRegistry.Ref, o.opts.ClusterRegistry.Ref} {
+		err := signing.CheckNotationSigner(ctx, o.key.notation, trust, ref.Context().Name())
+		var se *signing.UntrustedSignerError
+		if errors.As(err, &se) {
+			identities := "any"
+			if len(se.Identities) > 0 {
+				identities = strings.Join(se.Identities, "; ")
+			}
+			return usageErrorf("the sources would refuse what --cert signs: its certificate %s is not trusted (CAs: %s; identities: %s): %v; hint: pass the CA that issued it to --verify-notation-ca and its subject to --verify-notation-identity",
+				o.key.notation.Leaf.Subject, strings.Join(se.Trusted, "; "), identities, se.Err)
+		}
+		if err != nil {
+			return fmt.Errorf("the sources would refuse what --cert signs: %w", err)
+		}
+	}
+	return nil
 }
 
 // Validate checks the options before anything is contacted.

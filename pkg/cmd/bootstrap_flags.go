@@ -38,6 +38,7 @@ type bootstrapFlags struct {
 	verifyProvider, verifySecretRef, verifySubject, verifyIssuer string
 	sign, verifyKey                                              string
 	verifyNotationCA                                             []string
+	verifyNotationIdentity                                       []string
 	signing                                                      *SignFlags
 
 	interval              time.Duration
@@ -82,6 +83,7 @@ func (f *bootstrapFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.sign, "sign", "", "sign both artifacts: cosign (with --key) or notation (with --key and --cert); the sources then verify them")
 	fs.StringVar(&f.verifyKey, "verify-key", "", "cosign.pub the sources verify with, stored in the "+bootstrap.VerifySecretName+" Secret (default with --sign cosign: the public half of --key)")
 	fs.StringSliceVar(&f.verifyNotationCA, "verify-notation-ca", nil, "notation: CA certificates (PEM) the sources trust, under a strict trust policy (default with --sign notation: the root of --cert)")
+	fs.StringArrayVar(&f.verifyNotationIdentity, "verify-notation-identity", nil, "notation: accept only this signer subject, e.g. \"C=US, ST=WA, O=Acme, CN=release\" (repeatable; default: any certificate the CAs issued)")
 	f.signing.AddFlagsWithNotation(fs)
 	fs.DurationVar(&f.interval, "interval", f.interval, "how often Flux polls the registry")
 	fs.BoolVar(&f.export, "export", false, "print what would be pushed and applied (Secrets redacted); contact nothing")
@@ -179,8 +181,8 @@ func (f *bootstrapFlags) toOptions(ctx context.Context, in io.Reader, namespace 
 			}
 			cas = append(cas, data)
 		}
-		if opts.VerifySecret, err = notationSecret(opts, cas); err != nil {
-			return nil, usageError(fmt.Errorf("--verify-notation-ca: %w", err))
+		if opts.VerifySecret, err = notationSecret(opts, cas, f.verifyNotationIdentity); err != nil {
+			return nil, err
 		}
 		opts.VerifyProvider = ProviderNotation
 	}
@@ -228,11 +230,15 @@ func sourceDateEpoch() time.Time {
 }
 
 // notationSecret is the verify Secret for notation: a strict trust policy
-// scoped to both repositories, and the CAs.
-func notationSecret(o *bootstrap.Options, cas [][]byte) (map[string][]byte, error) {
-	policy, err := signing.DefaultNotationTrustPolicy(o.ComponentsRegistry.Ref.Context().Name(), o.ClusterRegistry.Ref.Context().Name())
+// scoped to both repositories, pinned to identities if any, and the CAs.
+func notationSecret(o *bootstrap.Options, cas [][]byte, identities []string) (map[string][]byte, error) {
+	policy, err := signing.NotationTrustPolicy(identities, o.ComponentsRegistry.Ref.Context().Name(), o.ClusterRegistry.Ref.Context().Name())
 	if err != nil {
-		return nil, err
+		return nil, usageError(fmt.Errorf("--verify-notation-identity: %w", err))
 	}
-	return signing.NotationSecretData(policy, cas...)
+	data, err := signing.NotationSecretData(policy, cas...)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("--verify-notation-ca: %w", err))
+	}
+	return data, nil
 }

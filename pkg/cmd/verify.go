@@ -33,6 +33,8 @@ type VerifyOptions struct {
 	Key         string
 	TrustStores []string
 	TrustPolicy string
+	// TrustedIdentities pin the signer in the default trust policy.
+	TrustedIdentities []string
 
 	ref   name.Reference
 	pub   *signing.PublicKey
@@ -58,6 +60,7 @@ func newVerifyCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.Key, "key", "", "cosign public key (cosign.pub), as stored in the spec.verify Secret")
 	f.StringArrayVar(&o.TrustStores, "trust-store", nil, "notation: PEM CA certificate, one per file as one per Secret key (repeatable)")
 	f.StringVar(&o.TrustPolicy, "trust-policy", "", "notation: trustpolicy.json of the Secret (default: level strict, any signer issued by --trust-store, scope this repository)")
+	f.StringArrayVar(&o.TrustedIdentities, "trusted-identity", nil, "notation: only this signer subject, e.g. \"C=US, ST=WA, O=Acme, CN=release\", in the default trust policy (repeatable)")
 	o.Registry.AddFlags(f)
 	return c
 }
@@ -75,8 +78,8 @@ func (o *VerifyOptions) Complete(args []string) error {
 func (o *VerifyOptions) Validate() error {
 	switch o.Provider {
 	case ProviderCosign:
-		if len(o.TrustStores) > 0 || o.TrustPolicy != "" {
-			return usageErrorf("--trust-store and --trust-policy are for notation; hint: add --verify-provider notation")
+		if len(o.TrustStores) > 0 || o.TrustPolicy != "" || len(o.TrustedIdentities) > 0 {
+			return usageErrorf("--trust-store, --trust-policy and --trusted-identity are for notation; hint: add --verify-provider notation")
 		}
 		if o.Key == "" {
 			return usageErrorf("--key is required; hint: kubectl flux-oci verify %s --key cosign.pub", o.URL)
@@ -110,11 +113,14 @@ func (o *VerifyOptions) loadTrust() (*signing.NotationTrust, error) {
 	var policy []byte
 	var err error
 	if o.TrustPolicy != "" {
+		if len(o.TrustedIdentities) > 0 {
+			return nil, fmt.Errorf("--trusted-identity and --trust-policy are exclusive; hint: put the identities in the policy's trustedIdentities")
+		}
 		if policy, err = os.ReadFile(o.TrustPolicy); err != nil {
 			return nil, fmt.Errorf("--trust-policy: %w; hint: pass the trustpolicy.json of the spec.verify Secret", err)
 		}
-	} else if policy, err = signing.DefaultNotationTrustPolicy(o.ref.Context().Name()); err != nil {
-		return nil, err
+	} else if policy, err = signing.NotationTrustPolicy(o.TrustedIdentities, o.ref.Context().Name()); err != nil {
+		return nil, fmt.Errorf("--trusted-identity: %w", err)
 	}
 	certs := map[string][]byte{}
 	for i, path := range o.TrustStores {

@@ -17,11 +17,17 @@ type UntrustedSignerError struct {
 	Signers []string
 	// Trusted are the subjects of the trust store's certificates.
 	Trusted []string
+	// Identities are the signer subjects the trust policy pins, if any.
+	Identities []string
 	// Err is notation's own account of the last failure.
 	Err error
 }
 
 func (e *UntrustedSignerError) Error() string {
+	if len(e.Identities) > 0 {
+		return fmt.Sprintf("%s: none of its %d notation signature(s) is by a trusted signer (signed by %s; trusted CAs: %s; trusted identities: %s): %v; hint: the signer must be issued by a trusted CA and match a trusted identity; re-sign with that certificate, or add its subject to the identities",
+			e.Ref, e.Signatures, orNone(e.Signers), orNone(e.Trusted), strings.Join(e.Identities, "; "), e.Err)
+	}
 	return fmt.Sprintf("%s: none of its %d notation signature(s) is by a trusted signer (signed by %s; trusted: %s): %v; hint: pass the CA that issued the signing certificate to --trust-store, or re-sign with kubectl flux-oci sign --sign notation",
 		e.Ref, e.Signatures, orNone(e.Signers), orNone(e.Trusted), e.Err)
 }

@@ -18,6 +18,13 @@ import (
 // a trusted certificate.
 const NotationTrustPolicyKey = "trustpolicy.json"
 
+// Notation's spelling of "any signer" and of a subject identity (its
+// constants are internal to notation-go).
+const (
+	wildcardIdentity  = "*"
+	x509SubjectPrefix = "x509.subject"
+)
+
 // NotationTrustStoreName is the trust store the default policy names.
 // source-controller ignores trust store names (every certificate of the
 // Secret serves every store), but notation's CLI and the policy schema
@@ -40,6 +47,22 @@ type NotationTrust struct {
 // passes every check (level strict) by a certificate issued by a CA of the
 // trust store, whatever its subject.
 func DefaultNotationTrustPolicy(scopes ...string) ([]byte, error) {
+	return NotationTrustPolicy(nil, scopes...)
+}
+
+// NotationTrustPolicy is DefaultNotationTrustPolicy that also pins the
+// signing certificate's subject: with identities, a certificate the CA
+// issued to anyone else is refused. Each is notation's
+// "x509.subject: C=…, ST=…, O=…[, CN=…]", or just the distinguished name,
+// which gets the prefix; notation requires C, ST and O.
+func NotationTrustPolicy(identities []string, scopes ...string) ([]byte, error) {
+	trusted := []string{wildcardIdentity}
+	if len(identities) > 0 {
+		trusted = make([]string, len(identities))
+		for i, id := range identities {
+			trusted[i] = NotationIdentity(id)
+		}
+	}
 	doc := trustpolicy.Document{
 		Version: "1.0",
 		TrustPolicies: []trustpolicy.TrustPolicy{{
@@ -47,13 +70,41 @@ func DefaultNotationTrustPolicy(scopes ...string) ([]byte, error) {
 			RegistryScopes:        scopes,
 			SignatureVerification: trustpolicy.SignatureVerification{VerificationLevel: trustpolicy.LevelStrict.Name},
 			TrustStores:           []string{string(truststore.TypeCA) + ":" + NotationTrustStoreName},
-			TrustedIdentities:     []string{"*"},
+			TrustedIdentities:     trusted,
 		}},
 	}
 	if err := doc.Validate(); err != nil {
+		if len(identities) > 0 {
+			return nil, fmt.Errorf("trust policy: %w; hint: a trusted identity is the signing certificate's subject with at least C, ST and O, e.g. \"C=US, ST=WA, O=Acme, CN=release\" (openssl x509 -noout -subject -nameopt RFC2253)", err)
+		}
 		return nil, fmt.Errorf("trust policy for %s: %w; hint: a scope is host/repository without tag or digest", strings.Join(scopes, ", "), err)
 	}
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// NotationIdentity puts a distinguished name in notation's trusted identity
+// form; "*" and identities that already have the x509.subject prefix are
+// kept as they are.
+func NotationIdentity(id string) string {
+	id = strings.TrimSpace(id)
+	if id == wildcardIdentity || strings.HasPrefix(id, x509SubjectPrefix+":") {
+		return id
+	}
+	return x509SubjectPrefix + ": " + id
+}
+
+// Identities are the trusted identities of the policy's statements other
+// than "*", for messages.
+func (t *NotationTrust) Identities() []string {
+	var ids []string
+	for _, p := range t.policy.TrustPolicies {
+		for _, id := range p.TrustedIdentities {
+			if id != wildcardIdentity {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 // NewNotationTrust loads a trust policy and trusted certificates by

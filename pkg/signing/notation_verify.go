@@ -141,7 +141,7 @@ func diagnoseNotation(ctx context.Context, v notation.Verifier, repo registry.Re
 		for _, c := range trust.Certificates {
 			trusted = append(trusted, c.Subject.String())
 		}
-		return &UntrustedSignerError{Ref: artifactRef, Signatures: n, Signers: signers, Trusted: trusted, Err: untrusted}
+		return &UntrustedSignerError{Ref: artifactRef, Signatures: n, Signers: signers, Trusted: trusted, Identities: trust.Identities(), Err: untrusted}
 	case rejected != nil:
 		return rejected
 	}

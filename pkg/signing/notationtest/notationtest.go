@@ -60,7 +60,7 @@ func NewCA(t testing.TB, cn string) *CA {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(t),
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{"kubectl-flux-oci tests"}},
+		Subject:               subject(cn),
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(48 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
@@ -95,7 +95,7 @@ func (ca *CA) Issue(t testing.TB, cn string, o LeafOptions) *Leaf {
 	key := newKey(t)
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(t),
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{"kubectl-flux-oci tests"}},
+		Subject:               subject(cn),
 		NotBefore:             o.NotBefore,
 		NotAfter:              o.NotAfter,
 		KeyUsage:              x509.KeyUsageDigitalSignature,
@@ -153,4 +153,10 @@ func serial(t testing.TB) *big.Int {
 
 func certPEM(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// subject names test certificates with the attributes notation requires of
+// a trusted identity (C, ST and O), so tests can pin them.
+func subject(cn string) pkix.Name {
+	return pkix.Name{CommonName: cn, Organization: []string{"kubectl-flux-oci tests"}, Province: []string{"WA"}, Country: []string{"US"}}
 }
