@@ -99,7 +99,7 @@ func TestNotationUsageErrorsExit2(t *testing.T) {
 	}{
 		{[]string{"sign", u, "--sign", "notation", "--key", ci.Key}, "notation needs --key and --cert"},
 		{[]string{"sign", u, "--sign", "notation", "--key", ci.Key, "--cert", "/no/chain.pem"}, "--cert /no/chain.pem"},
-		{[]string{"sign", u, "--sign", "notation", "--key", ci.Key, "--cert", ci.Chain, "--signature-format", "bundle"}, "--signature-format is for cosign"},
+		{[]string{"sign", u, "--sign", "notation", "--key", ci.Key, "--cert", ci.Chain, "--signature-format", "bundle"}, "use jws (the default) or cose"},
 		{[]string{"sign", u, "--key", key, "--cert", ci.Chain}, "add --sign notation"},
 		{[]string{"sign", u, "--sign", "gpg", "--key", key}, "use cosign or notation"},
 		{[]string{"push", u, "--path", ".", "--cert", ci.Chain}, "--sign notation with --cert"},
@@ -137,5 +137,21 @@ func TestNotationBadChainPushesNothing(t *testing.T) {
 	}
 	if n := reg.Count("PUT", "/manifests/"); n != 0 {
 		t.Errorf("%d manifests were pushed with an unusable key", n)
+	}
+}
+
+// --signature-format cose writes notation's other envelope, which verify
+// (and source-controller) read as well.
+func TestNotationCOSE(t *testing.T) {
+	reg := registrytest.Start(t, registrytest.Options{})
+	url := "oci://" + reg.Host + "/fleet:v1"
+	ci := writeNotationKey(t, "ci")
+	run(t, "", "push", url, "--path", writeFiles(t, t.TempDir(), fleetFiles), "--sign", "notation", "--key", ci.Key, "--cert", ci.Chain, "--signature-format", "cose").mustSucceed(t)
+	r := run(t, "", "verify", url, "--verify-provider", "notation", "--trust-store", ci.CA).mustSucceed(t)
+	if !strings.Contains(r.stderr, "verified the notation signature of CN=ci") {
+		t.Errorf("verify: %s", r.stderr)
+	}
+	if r := run(t, "", "sign", url, "--key", ci.Key, "--signature-format", "cose"); r.code != ExitUsage || !strings.Contains(r.stderr, "use sig (the .sig tag) or bundle") {
+		t.Errorf("cose with cosign: exit %d; %s", r.code, r.stderr)
 	}
 }

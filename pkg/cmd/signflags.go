@@ -37,7 +37,8 @@ type SignFlags struct {
 	Cert   string
 	Format string
 
-	format signing.Format
+	format   signing.Format
+	envelope signing.NotationEnvelope
 }
 
 // NewSignFlags returns the flags with their defaults.
@@ -55,7 +56,7 @@ func (f *SignFlags) AddFlags(fs *pflag.FlagSet) {
 func (f *SignFlags) AddFlagsWithNotation(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Key, "key", f.Key, "private key: cosign.key from generate-key or cosign generate-key-pair (password from $"+KeyPasswordEnv+" or a prompt), or for notation the PEM key of --cert")
 	fs.StringVar(&f.Cert, "cert", f.Cert, "notation: PEM certificate chain of --key, signing certificate first, root CA last")
-	fs.StringVar(&f.Format, "signature-format", f.Format, "cosign: sig, the sha256-<digest>.sig tag every Flux version verifies; bundle, a sigstore bundle referrer, as cosign v3 writes")
+	fs.StringVar(&f.Format, "signature-format", f.Format, "cosign: sig, the sha256-<digest>.sig tag every Flux version verifies; bundle, a sigstore bundle referrer, as cosign v3 writes; notation: jws (its default) or cose")
 }
 
 // Validate checks the cosign group before anything is read or sent;
@@ -82,9 +83,15 @@ func (f *SignFlags) ValidateFor(provider, example string) error {
 		if f.Key == "" || f.Cert == "" {
 			return usageErrorf("notation needs --key and --cert; hint: %s", example)
 		}
-		if f.Format != string(signing.FormatSig) {
-			return usageErrorf("--signature-format is for cosign; hint: drop it, notation always writes a JWS envelope as a referrer")
+		format := f.Format
+		if format == string(signing.FormatSig) {
+			format = string(signing.EnvelopeJWS) // the flag's default is cosign's
 		}
+		envelope, err := signing.ParseNotationEnvelope(format)
+		if err != nil {
+			return usageError(fmt.Errorf("--signature-format: %w", err))
+		}
+		f.envelope = envelope
 		if _, err := os.Stat(f.Cert); err != nil {
 			return usageErrorf("--cert %s: %v; hint: pass the path of the PEM certificate chain", f.Cert, err)
 		}
@@ -162,7 +169,7 @@ func (f *SignFlags) SignWith(ctx context.Context, client *artifact.Client, reg *
 	if err != nil {
 		return nil, err
 	}
-	return signing.SignNotation(ctx, ref.Context().Digest(digest), key.notation, opts...)
+	return signing.SignNotation(ctx, ref.Context().Digest(digest), key.notation, append(opts, signing.WithEnvelope(f.envelope))...)
 }
 
 // notationRegistryOptions gives oras-go what NewClient gives

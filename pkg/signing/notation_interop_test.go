@@ -66,25 +66,36 @@ func runNotation(t *testing.T, bin string, env []string, args ...string) (string
 	return string(out), err
 }
 
-// TestNotationCLIVerifiesOurSignatures: what SignNotation writes, `notation
-// verify` accepts offline against a plain-HTTP registry without the
-// referrers API, and refuses under another CA.
+// TestNotationCLIVerifiesOurSignatures: what SignNotation writes, in either
+// envelope, `notation verify` accepts offline against a plain-HTTP registry
+// without the referrers API, and refuses under another CA.
 func TestNotationCLIVerifiesOurSignatures(t *testing.T) {
 	bin := notationCLI(t)
-	host := plainRegistry(t)
-	ref := pushRandom(t, host, "fleet:v1")
-	key, ca, _ := notationSigner(t, "ci")
-	mustSignNotation(t, ref, key)
-	out, err := runNotation(t, bin, notationHome(t, host+"/fleet", ca, nil), "verify", "--insecure-registry", ref.String())
-	if err != nil {
-		t.Fatalf("notation verify: %v\n%s", err, out)
-	}
-	if !strings.Contains(out, "Successfully verified") || !strings.Contains(out, ref.DigestStr()) {
-		t.Errorf("notation verify said:\n%s", out)
-	}
-	stranger := notationtest.NewCA(t, "stranger CA")
-	if out, err := runNotation(t, bin, notationHome(t, host+"/fleet", stranger, nil), "verify", "--insecure-registry", ref.String()); err == nil {
-		t.Errorf("notation verify accepted another CA:\n%s", out)
+	for _, envelope := range []NotationEnvelope{EnvelopeJWS, EnvelopeCOSE} {
+		t.Run(string(envelope), func(t *testing.T) {
+			host := plainRegistry(t)
+			ref := pushRandom(t, host, "fleet:v1")
+			key, ca, _ := notationSigner(t, "ci")
+			if _, err := SignNotation(context.Background(), ref, key, WithEnvelope(envelope)); err != nil {
+				t.Fatal(err)
+			}
+			env := notationHome(t, host+"/fleet", ca, nil)
+			out, err := runNotation(t, bin, env, "verify", "--insecure-registry", ref.String())
+			if err != nil {
+				t.Fatalf("notation verify: %v\n%s", err, out)
+			}
+			if !strings.Contains(out, "Successfully verified") || !strings.Contains(out, ref.DigestStr()) {
+				t.Errorf("notation verify said:\n%s", out)
+			}
+			want := map[NotationEnvelope]string{EnvelopeJWS: "application/jose+json", EnvelopeCOSE: "application/cose"}[envelope]
+			if out, err := runNotation(t, bin, env, "inspect", "--insecure-registry", "-o", "json", ref.String()); err != nil || !strings.Contains(out, `"mediaType": "`+want+`"`) {
+				t.Errorf("notation inspect (want a %s envelope): %v\n%s", want, err, out)
+			}
+			stranger := notationtest.NewCA(t, "stranger CA")
+			if out, err := runNotation(t, bin, notationHome(t, host+"/fleet", stranger, nil), "verify", "--insecure-registry", ref.String()); err == nil {
+				t.Errorf("notation verify accepted another CA:\n%s", out)
+			}
+		})
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/notaryproject/notation-core-go/signature"
-	_ "github.com/notaryproject/notation-core-go/signature/cose" // registers the envelope, as source-controller does
+	"github.com/notaryproject/notation-core-go/signature/cose"
 	"github.com/notaryproject/notation-core-go/signature/jws"
 	"github.com/notaryproject/notation-go"
 	"github.com/notaryproject/notation-go/registry"
@@ -30,8 +30,9 @@ const FormatNotation Format = "notation"
 const maxNotationSignatures = 3
 
 // SignNotation signs the artifact ref with key the way `notation sign
-// --key` does with a local key (JWS envelope, no timestamp: nothing but the
-// registry is contacted) and stores the signature as a referrer. When key's
+// --key` does with a local key (a JWS envelope, or COSE WithEnvelope; no
+// timestamp: nothing but the registry is contacted) and stores the
+// signature as a referrer. When key's
 // certificate has already signed this digest, nothing is written.
 func SignNotation(ctx context.Context, ref name.Digest, key *NotationKey, opts ...Option) (*Signed, error) {
 	o := makeOptions(opts)
@@ -67,13 +68,20 @@ func signNotation(ctx context.Context, ref name.Digest, key *NotationKey, o opti
 		return out, nil
 	}
 	_, err = notation.Sign(ctx, key.signer, repo, notation.SignOptions{
-		SignerSignOptions: notation.SignerSignOptions{SignatureMediaType: jws.MediaTypeEnvelope, SigningAgent: "kubectl-flux-oci"},
+		SignerSignOptions: notation.SignerSignOptions{SignatureMediaType: o.envelope.mediaType(), SigningAgent: "kubectl-flux-oci"},
 		ArtifactReference: ref.DigestStr(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("writing the notation signature: %w", err)
 	}
 	return out, nil
+}
+
+func (e NotationEnvelope) mediaType() string {
+	if e == EnvelopeCOSE {
+		return cose.MediaTypeEnvelope
+	}
+	return jws.MediaTypeEnvelope
 }
 
 // signedBy reports whether one of the artifact's notation signatures is an

@@ -35,11 +35,31 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown signature format %q; hint: use sig (the .sig tag) or bundle (a sigstore bundle referrer)", s)
 }
 
+// NotationEnvelope is the envelope a notation signature is written in:
+// JWS (notation's default) or COSE. Both are what `notation sign
+// --signature-format` writes, and source-controller reads either.
+type NotationEnvelope string
+
+const (
+	EnvelopeJWS  NotationEnvelope = "jws"
+	EnvelopeCOSE NotationEnvelope = "cose"
+)
+
+// ParseNotationEnvelope checks a notation --signature-format value.
+func ParseNotationEnvelope(s string) (NotationEnvelope, error) {
+	switch e := NotationEnvelope(s); e {
+	case EnvelopeJWS, EnvelopeCOSE:
+		return e, nil
+	}
+	return "", fmt.Errorf("unknown notation signature format %q; hint: use jws (the default) or cose", s)
+}
+
 // Option configures Sign and Verify.
 type Option func(*options)
 
 type options struct {
 	format   Format
+	envelope NotationEnvelope
 	remote   []remote.Option
 	insecure bool
 	// transport and keychain serve notation, which talks to the registry
@@ -51,6 +71,9 @@ type options struct {
 // WithFormat selects the signature format Sign writes (default FormatSig).
 // Verify ignores it: it reads whichever format is there, as the cluster does.
 func WithFormat(f Format) Option { return func(o *options) { o.format = f } }
+
+// WithEnvelope selects the envelope SignNotation writes (default JWS).
+func WithEnvelope(e NotationEnvelope) Option { return func(o *options) { o.envelope = e } }
 
 // WithRemoteOptions passes transport, credentials and context to every
 // registry request.
@@ -71,7 +94,7 @@ func WithRegistryHTTP(rt http.RoundTripper, keychain authn.Keychain) Option {
 func WithInsecure(insecure bool) Option { return func(o *options) { o.insecure = insecure } }
 
 func makeOptions(opts []Option) options {
-	o := options{format: FormatSig}
+	o := options{format: FormatSig, envelope: EnvelopeJWS}
 	for _, opt := range opts {
 		opt(&o)
 	}
