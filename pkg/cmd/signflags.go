@@ -44,24 +44,13 @@ type SignFlags struct {
 // NewSignFlags returns the flags with their defaults.
 func NewSignFlags() *SignFlags { return &SignFlags{Format: string(signing.FormatSig)} }
 
-// AddFlags registers the cosign-only group on fs (bootstrap signs with
-// cosign only).
-func (f *SignFlags) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&f.Key, "key", f.Key, "cosign private key (cosign.key from generate-key or cosign generate-key-pair); its password comes from $"+KeyPasswordEnv+" or a prompt")
-	fs.StringVar(&f.Format, "signature-format", f.Format, "sig: the sha256-<digest>.sig tag every Flux version verifies; bundle: a sigstore bundle referrer, as cosign v3 writes")
-}
-
-// AddFlagsWithNotation registers the group for verbs that sign with
-// either provider: --key serves both, --cert is notation's.
+// AddFlagsWithNotation registers the group on a verb that signs: --key
+// serves both providers, --cert is notation's.
 func (f *SignFlags) AddFlagsWithNotation(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Key, "key", f.Key, "private key: cosign.key from generate-key or cosign generate-key-pair (password from $"+KeyPasswordEnv+" or a prompt), or for notation the PEM key of --cert")
 	fs.StringVar(&f.Cert, "cert", f.Cert, "notation: PEM certificate chain of --key, signing certificate first, root CA last")
 	fs.StringVar(&f.Format, "signature-format", f.Format, "cosign: sig, the sha256-<digest>.sig tag every Flux version verifies; bundle, a sigstore bundle referrer, as cosign v3 writes; notation: jws (its default) or cose")
 }
-
-// Validate checks the cosign group before anything is read or sent;
-// example is the command line the hint shows.
-func (f *SignFlags) Validate(example string) error { return f.ValidateFor(ProviderCosign, example) }
 
 // ValidateFor checks the group for provider before anything is read or
 // sent; example is the command line the hint shows.
