@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -25,7 +26,12 @@ type result struct {
 // streams, and returns what a user would see.
 func run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	in := bytes.NewBufferString(stdin)
+	return runIn(t, bytes.NewBufferString(stdin), args...)
+}
+
+// runIn is run with any standard input: a terminal, for prompts.
+func runIn(t *testing.T, in io.Reader, args ...string) result {
+	t.Helper()
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 	root := NewRootCmd(genericiooptions.IOStreams{In: in, Out: out, ErrOut: errOut})
 	root.SetArgs(args)

@@ -3,8 +3,6 @@
 package cmd
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,7 +10,6 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/flux-oci/kubectl-flux-oci/pkg/signing"
 )
@@ -49,14 +46,7 @@ func runOnTerminal(t *testing.T, typed string, args ...string) result {
 	if _, err := typist.WriteString(typed); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
-	root := NewRootCmd(genericiooptions.IOStreams{In: terminal, Out: out, ErrOut: errOut})
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	if err != nil && !Silent(err) {
-		errOut.WriteString("✗ " + err.Error() + "\n")
-	}
-	return result{stdout: out.String(), stderr: errOut.String(), code: ExitCode(err), err: err}
+	return runIn(t, terminal, args...)
 }
 
 // Without $COSIGN_PASSWORD the new password is typed twice, and a second
