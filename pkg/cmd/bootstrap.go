@@ -60,27 +60,19 @@ Everything is checked before the first change, and running it again with
 the same inputs changes nothing.`,
 		Example: bootstrapExample,
 		Args:    exactArgs(0, "no arguments (everything is a flag)"),
-		RunE: func(c *cobra.Command, _ []string) error {
-			if err := o.Complete(c); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
-		},
+		RunE:    runVerb(o),
 	}
 	o.f.addFlags(c.Flags())
 	return c
 }
 
 // Complete resolves passwords, namespaces and registries from the flags.
-func (o *BootstrapOptions) Complete(c *cobra.Command) error {
+func (o *BootstrapOptions) Complete(ctx context.Context, _ []string) error {
 	ns := *o.g.configFlags.Namespace
 	if ns == "" {
 		ns = "flux-system"
 	}
-	opts, err := o.f.toOptions(c.Context(), o.g.streams.In, ns, !o.f.export)
+	opts, err := o.f.toOptions(ctx, o.g.streams.In, ns, !o.f.export)
 	if err != nil {
 		return err
 	}
@@ -126,7 +118,7 @@ func (o *BootstrapOptions) Complete(c *cobra.Command) error {
 			return err
 		}
 	}
-	return o.checkSignerAccepted(c.Context())
+	return o.checkSignerAccepted(ctx)
 }
 
 // checkSignerAccepted makes sure the sources will accept what bootstrap

@@ -42,13 +42,7 @@ func newDiffCmd(g *globals) *cobra.Command {
 		Example: diffExample,
 		Args:    exactArgs(1, "one artifact URL"),
 		RunE: func(c *cobra.Command, args []string) error {
-			err := o.Complete(args)
-			if err == nil {
-				err = o.Validate()
-			}
-			if err == nil {
-				err = o.Run(c.Context())
-			}
+			err := runVerb(o)(c, args)
 			// diff(1) exits 2 on any trouble; 1 means "different".
 			if err != nil && ExitCode(err) != ExitUsage && !Silent(err) {
 				return &ExitError{Code: 2, Err: err}
@@ -66,7 +60,7 @@ func newDiffCmd(g *globals) *cobra.Command {
 	return c
 }
 
-func (o *DiffOptions) Complete(args []string) error {
+func (o *DiffOptions) Complete(_ context.Context, args []string) error {
 	o.URL = args[0]
 	ref, err := o.Registry.CompleteArtifact(o.g.streams.In, o.URL)
 	if err != nil {

@@ -51,7 +51,7 @@ func newGenerateKeyCmd(g *globals) *cobra.Command {
 }
 
 // Complete names the two files.
-func (o *GenerateKeyOptions) Complete([]string) error {
+func (o *GenerateKeyOptions) Complete(context.Context, []string) error {
 	o.keyPath, o.pubPath = o.Prefix+".key", o.Prefix+".pub"
 	return nil
 }

@@ -45,7 +45,7 @@ func newListCmd(g *globals) *cobra.Command {
 	return c
 }
 
-func (o *ListOptions) Complete(args []string) error {
+func (o *ListOptions) Complete(_ context.Context, args []string) error {
 	o.URL = args[0]
 	if err := o.Registry.Complete(o.g.streams.In); err != nil {
 		return err

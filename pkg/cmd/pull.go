@@ -53,7 +53,7 @@ func newPullCmd(g *globals) *cobra.Command {
 	return c
 }
 
-func (o *PullOptions) Complete(args []string) error {
+func (o *PullOptions) Complete(_ context.Context, args []string) error {
 	o.URL = args[0]
 	ref, err := o.Registry.CompleteArtifact(o.g.streams.In, o.URL)
 	if err != nil {

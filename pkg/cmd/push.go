@@ -61,15 +61,7 @@ func newPushCmd(g *globals) *cobra.Command {
 		Long:    "Push packages a directory (or one file) the way `flux push artifact` does, so Flux's OCIRepository reads it.\nThe same content always gives the same digest: timestamps, owners and umask are not stored.",
 		Example: pushExample,
 		Args:    exactArgs(1, "one artifact URL"),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(c.Context(), args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
-		},
+		RunE:    runVerb(o),
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Path, "path", "f", "", "directory or file to package")

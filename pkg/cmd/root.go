@@ -75,10 +75,11 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 	}
 }
 
-// verb is the Complete/Validate/Run shape of the commands that take
-// positional arguments.
+// verb is the Complete/Validate/Run shape every command with work to do
+// has; Complete gets the context for what it must look up (passwords on
+// stdin, credentials) and the positional arguments.
 type verb interface {
-	Complete(args []string) error
+	Complete(ctx context.Context, args []string) error
 	Validate() error
 	Run(ctx context.Context) error
 }
@@ -86,7 +87,7 @@ type verb interface {
 // runVerb is the RunE of such a command: complete, validate, then run.
 func runVerb(o verb) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, args []string) error {
-		if err := o.Complete(args); err != nil {
+		if err := o.Complete(c.Context(), args); err != nil {
 			return err
 		}
 		if err := o.Validate(); err != nil {

@@ -45,15 +45,7 @@ until each source is Ready on a fetch made after the rotation. Sources that
 use workload identity (spec.provider) have no Secret and are left alone.`,
 		Example: rotateExample,
 		Args:    exactArgs(0, "no arguments (everything is a flag)"),
-		RunE: func(c *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
-		},
+		RunE:    runVerb(o),
 	}
 	fs := c.Flags()
 	fs.StringVar(&o.target, "target", o.target, "which source's Secret: components, cluster or all")
@@ -69,7 +61,7 @@ use workload identity (spec.provider) have no Secret and are left alone.`,
 	return c
 }
 
-func (o *RotateOptions) Complete() error {
+func (o *RotateOptions) Complete(context.Context, []string) error {
 	if err := o.f.registry.Complete(o.g.streams.In); err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func newSignCmd(g *globals) *cobra.Command {
 }
 
 // Complete parses the URL and resolves the registry password.
-func (o *SignOptions) Complete(args []string) error {
+func (o *SignOptions) Complete(_ context.Context, args []string) error {
 	o.URL = args[0]
 	ref, err := o.Registry.CompleteArtifact(o.g.streams.In, o.URL)
 	o.ref = ref

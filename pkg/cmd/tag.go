@@ -39,7 +39,7 @@ func newTagCmd(g *globals) *cobra.Command {
 	return c
 }
 
-func (o *TagOptions) Complete(args []string) error {
+func (o *TagOptions) Complete(_ context.Context, args []string) error {
 	o.URL = args[0]
 	ref, err := o.Registry.CompleteArtifact(o.g.streams.In, o.URL)
 	if err != nil {

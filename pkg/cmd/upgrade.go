@@ -52,15 +52,7 @@ if TAG still points where it did at the start. Flux then updates itself.
 Cluster access is needed only for --wait.`,
 		Example: upgradeExample,
 		Args:    exactArgs(0, "no arguments (everything is a flag)"),
-		RunE: func(c *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
-		},
+		RunE:    runVerb(o),
 	}
 	f := c.Flags()
 	f.StringVar(&o.URL, "url", "", "the components artifact, as given to bootstrap --url")
@@ -75,7 +67,7 @@ Cluster access is needed only for --wait.`,
 	return c
 }
 
-func (o *UpgradeOptions) Complete() error {
+func (o *UpgradeOptions) Complete(context.Context, []string) error {
 	if err := o.Registry.Complete(o.g.streams.In); err != nil {
 		return err
 	}

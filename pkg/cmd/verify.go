@@ -66,7 +66,7 @@ func newVerifyCmd(g *globals) *cobra.Command {
 }
 
 // Complete parses the URL and resolves the registry password.
-func (o *VerifyOptions) Complete(args []string) error {
+func (o *VerifyOptions) Complete(_ context.Context, args []string) error {
 	o.URL = args[0]
 	ref, err := o.Registry.CompleteArtifact(o.g.streams.In, o.URL)
 	o.ref = ref
