@@ -6,7 +6,6 @@ import (
 
 	"github.com/notaryproject/notation-core-go/signature/jws"
 	"github.com/notaryproject/notation-go"
-	"github.com/notaryproject/notation-go/verifier"
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -33,7 +32,7 @@ func CheckNotationSigner(ctx context.Context, key *NotationKey, trust *NotationT
 	if err != nil {
 		return fmt.Errorf("signing with the notation key: %w", err)
 	}
-	v, err := verifier.New(trust.policy, clusterTrustStore{certs: trust.certs}, nil)
+	v, err := trust.verifier()
 	if err != nil {
 		return err
 	}
@@ -43,11 +42,7 @@ func CheckNotationSigner(ctx context.Context, key *NotationKey, trust *NotationT
 	}
 	failed := enforcedFailure(outcome)
 	if failed != nil && failed.Type == trustpolicy.TypeAuthenticity {
-		var trusted []string
-		for _, c := range trust.Certificates {
-			trusted = append(trusted, c.Subject.String())
-		}
-		return &UntrustedSignerError{Ref: repository, Signatures: 1, Signers: []string{key.Leaf.Subject.String()}, Trusted: trusted, Identities: trust.Identities(), Err: failed.Error}
+		return trust.untrusted(repository, 1, []string{key.Leaf.Subject.String()}, failed.Error)
 	}
 	if failed != nil {
 		return &NotationRejectedError{Ref: repository, Check: string(failed.Type), Err: failed.Error}

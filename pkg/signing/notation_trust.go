@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/notaryproject/notation-go"
+	"github.com/notaryproject/notation-go/verifier"
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/notaryproject/notation-go/verifier/truststore"
 )
@@ -91,6 +93,22 @@ func NotationIdentity(id string) string {
 		return id
 	}
 	return x509SubjectPrefix + ": " + id
+}
+
+// verifier is notation's verifier for this trust, with the cluster's rules
+// for the trust store and no plugins.
+func (t *NotationTrust) verifier() (notation.Verifier, error) {
+	return verifier.New(t.policy, clusterTrustStore{certs: t.certs}, nil)
+}
+
+// untrusted is the error for signatures (by signers) that failed
+// authenticity under this trust, naming what it does trust.
+func (t *NotationTrust) untrusted(ref string, signatures int, signers []string, err error) *UntrustedSignerError {
+	var trusted []string
+	for _, c := range t.Certificates {
+		trusted = append(trusted, c.Subject.String())
+	}
+	return &UntrustedSignerError{Ref: ref, Signatures: signatures, Signers: signers, Trusted: trusted, Identities: t.Identities(), Err: err}
 }
 
 // Identities are the trusted identities of the policy's statements other

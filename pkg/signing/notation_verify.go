@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/notaryproject/notation-go"
 	"github.com/notaryproject/notation-go/registry"
-	"github.com/notaryproject/notation-go/verifier"
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
@@ -46,7 +45,7 @@ func VerifyNotation(ctx context.Context, ref name.Reference, trust *NotationTrus
 	if _, err := trust.policy.GetApplicableTrustPolicy(artifactRef); err != nil {
 		return nil, &NotationPolicyError{Ref: artifactRef, Err: err}
 	}
-	v, err := verifier.New(trust.policy, clusterTrustStore{certs: trust.certs}, nil)
+	v, err := trust.verifier()
 	if err != nil {
 		return nil, fmt.Errorf("verifying %s: %w", artifactRef, err)
 	}
@@ -137,11 +136,7 @@ func diagnoseNotation(ctx context.Context, v notation.Verifier, repo registry.Re
 	case mismatch != nil:
 		return mismatch
 	case untrusted != nil:
-		var trusted []string
-		for _, c := range trust.Certificates {
-			trusted = append(trusted, c.Subject.String())
-		}
-		return &UntrustedSignerError{Ref: artifactRef, Signatures: n, Signers: signers, Trusted: trusted, Identities: trust.Identities(), Err: untrusted}
+		return trust.untrusted(artifactRef, n, signers, untrusted)
 	case rejected != nil:
 		return rejected
 	}
