@@ -25,15 +25,11 @@ func (b *bench) runSet(ctx context.Context, ds dataSet) error {
 	}
 	fmt.Fprintf(b.log, "► %s: generated %s in %s\n", ds.name, stats, fmtDur(time.Since(start)))
 
-	reg, err := startRegistry(ctx, b.registry, filepath.Join(dir, "registry"))
+	reg, stop, err := b.startRegistry(ctx, filepath.Join(dir, "registry"))
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := reg.stop(); err != nil {
-			fmt.Fprintf(b.log, "⚠ %v\n", err)
-		}
-	}()
+	defer stop()
 
 	ours := b.tools[0]
 	seed := target{host: reg.host, repo: ds.name + "/seed", tag: "v1", orasRepo: ds.name + "/oras-seed", dataDir: dataDir}
@@ -149,15 +145,11 @@ func (b *bench) runList(ctx context.Context) error {
 	if _, err := dataSets()["small"].generate(ctx, dataDir, b.cfg.seed); err != nil {
 		return err
 	}
-	reg, err := startRegistry(ctx, b.registry, filepath.Join(dir, "registry"))
+	reg, stop, err := b.startRegistry(ctx, filepath.Join(dir, "registry"))
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := reg.stop(); err != nil {
-			fmt.Fprintf(b.log, "⚠ %v\n", err)
-		}
-	}()
+	defer stop()
 	tg := target{host: reg.host, repo: "list/fleet", tag: "v1.0.0", dataDir: dataDir}
 	if _, _, err := runMeasured(ctx, b.tools[0].invocation(opPush, tg), b.env); err != nil {
 		return fmt.Errorf("pushing the list seed artifact: %w", err)
@@ -245,4 +237,18 @@ func shortDigest(d string) string {
 		return d[:19] + "…"
 	}
 	return d
+}
+
+// startRegistry starts a registry with its storage under dir; stop ends it,
+// reporting (not failing on) a registry that would not stop.
+func (b *bench) startRegistry(ctx context.Context, dir string) (reg *registry, stop func(), err error) {
+	reg, err = startRegistry(ctx, b.registry, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return reg, func() {
+		if err := reg.stop(); err != nil {
+			fmt.Fprintf(b.log, "⚠ %v\n", err)
+		}
+	}, nil
 }
